@@ -1,0 +1,28 @@
+/** Header names as the Wafer SDKs send them. Node lower-cases incoming names; compare with `lower`. */
+export const wxHeaders = {
+  code: 'X-WX-Code',
+  encryptedData: 'X-WX-Encrypted-Data',
+  iv: 'X-WX-IV',
+  /** qcloud-weapp-client-sdk 0.7.4: encrypted user data from the 2016 API, sent without an IV. */
+  encryptData: 'X-WX-Encrypt-Data',
+  id: 'X-WX-Id',
+  skey: 'X-WX-Skey',
+  /** weapp-session dialect (2016 seed tutorial). */
+  rawData: 'X-WX-Raw-Data',
+  signature: 'X-WX-Signature',
+} as const;
+
+export const lower = <T extends string>(name: T): Lowercase<T> => name.toLowerCase() as Lowercase<T>;
+
+/** The key every Wafer 1 business response carries; its presence tells the client "handled by the SDK". */
+export const WAFER_MAGIC = 'F2C224D4-2BCE-4C64-AF9F-A6D872000D1A';
+
+/** Storage key the Wafer clients keep their session under. */
+export const WAFER_SESSION_STORAGE_KEY = `weapp_session_${WAFER_MAGIC}`;
+
+/** Wafer 1 business-side error types (what the official clients read in `error`). */
+export const wafer1ErrorTypes = {
+  loginFailed: 'ERR_LOGIN_FAILED',
+  invalidSession: 'ERR_INVALID_SESSION',
+  checkLoginFailed: 'ERR_CHECK_LOGIN_FAILED',
+} as const;

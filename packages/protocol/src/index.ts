@@ -1,0 +1,7 @@
+export * from './api.js';
+export * from './decode.js';
+export * from './errors.js';
+export * from './headers.js';
+export * from './result.js';
+export * from './wafer1.js';
+export * from './wechat.js';
