@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { WxProfile } from './wechat.js';
+import { WxProfile, WxUserInfo } from './wechat.js';
 
 /** Hutong's own JSON API (`/api/v1/...`). Errors: `{error: {code, message}}` with the registry's status. */
 
@@ -33,6 +33,8 @@ export const SessionView = Type.Object(
   {
     skey: Type.String(),
     user: PublicUser,
+    /** The user in WeChat's userInfo shape (what the Wafer dialects return). */
+    userInfo: WxUserInfo,
     /** Epoch ms: the session ends at the earlier of this and `idleExpiresAt`. */
     expiresAt: Type.Number(),
     idleExpiresAt: Type.Number(),

@@ -47,8 +47,12 @@ export const errorRegistry = {
     message: 'The rawData signature does not match',
   },
 
-  ERR_SESSION_INVALID: { status: 401, retry: false, wafer1: 60012, message: 'The session is unknown' },
-  ERR_SESSION_EXPIRED: { status: 401, retry: false, wafer1: 60012, message: 'The session has expired' },
+  ERR_SESSION_INVALID: {
+    status: 401,
+    retry: false,
+    wafer1: 60012,
+    message: 'The session is unknown or has expired',
+  },
   ERR_PHONE_CODE_INVALID: {
     status: 400,
     retry: false,

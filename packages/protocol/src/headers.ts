@@ -7,8 +7,8 @@ export const wxHeaders = {
   encryptData: 'X-WX-Encrypt-Data',
   id: 'X-WX-Id',
   skey: 'X-WX-Skey',
-  /** weapp-session dialect (2016 seed tutorial). */
-  rawData: 'X-WX-Raw-Data',
+  /** weapp-session dialect (2016 seed tutorial): rawData is URI-encoded in the header. */
+  rawData: 'X-WX-RawData',
   signature: 'X-WX-Signature',
 } as const;
 

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { HutongError, type PhoneInfo, type PublicUser, type WxProfile, type WxUserInfo } from '@hutong/protocol';
+import { safeEqual } from '@hutong/protocol/wechat-crypto';
+import type { SessionRecord, SessionStore, SessionWithUser, UserRecord } from '../stores/session-store.js';
+import { type RateLimit, RateLimiter } from './rate-limiter.js';
+import { type UserDataInput, verifyUserData } from './user-data.js';
+import type { AppCredentials, WeChatApi } from './wechat-api.js';
+
+export interface AuthOptions {
+  apps: readonly AppCredentials[];
+  /** The app used when a caller names none; defaults to the first of `apps`. */
+  defaultAppid?: string;
+  store: SessionStore;
+  wechat: WeChatApi;
+  /** Absolute session lifetime from login, ms. Default 30 days. */
+  sessionTtlMs?: number;
+  /** Idle lifetime, sliding with use, ms. Default 7 days. */
+  sessionIdleTtlMs?: number;
+  /** One live session per user: a new login ends the others. Default false (several devices). */
+  singleSession?: boolean;
+  /** Largest accepted age of encrypted user data (watermark), ms. Default 10 minutes. */
+  userDataMaxAgeMs?: number;
+  /** Login attempts per client address. Default 60 a minute. */
+  loginRatePerIp?: RateLimit;
+  /** Logins per WeChat user. Default 20 a minute. */
+  loginRatePerUser?: RateLimit;
+  /** A session's idle expiry is written back at most this often, ms. Default 60 s. */
+  touchIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface LoginInput {
+  code: string;
+  appid?: string;
+  userData?: UserDataInput;
+  /** Client address, for the per-address rate limit. */
+  ip?: string;
+}
+
+export interface LoginResult extends SessionWithUser {
+  /** The user object in WeChat's shape (Wafer `user_info` / `userinfo`), openId from code2Session. */
+  userInfo: WxUserInfo;
+  /** True when this login created the user. */
+  isNewUser: boolean;
+}
+
+export const authDefaults = {
+  sessionTtlMs: 30 * 24 * 3600_000,
+  sessionIdleTtlMs: 7 * 24 * 3600_000,
+  userDataMaxAgeMs: 10 * 60_000,
+  loginRatePerIp: { limit: 60, windowMs: 60_000 },
+  loginRatePerUser: { limit: 20, windowMs: 60_000 },
+  touchIntervalMs: 60_000,
+} as const;
+
+/** The user in WeChat's `userInfo` shape, as the Wafer dialects return it. */
+export function wxUserInfoOf(user: UserRecord): WxUserInfo {
+  const info: WxUserInfo = { ...(user.profile ?? {}), openId: user.openid };
+  if (user.unionid) info.unionId = user.unionid;
+  return info;
+}
+
+export function publicUserOf(user: UserRecord): PublicUser {
+  const view: PublicUser = { id: user.id, appid: user.appid, openId: user.openid };
+  if (user.unionid) view.unionId = user.unionid;
+  if (user.profile) view.profile = user.profile;
+  if (user.phoneNumber) view.phoneNumber = user.phoneNumber;
+  return view;
+}
+
+/**
+ * Turns WeChat login codes into Hutong sessions and checks them. The session token (`skey`) is
+ * 192 random bits, unrelated to WeChat's session_key, which stays in the store.
+ */
+export class AuthService {
+  readonly store: SessionStore;
+  private readonly apps: Map<string, AppCredentials>;
+  private readonly defaultAppid: string;
+  private readonly wechat: WeChatApi;
+  private readonly now: () => number;
+  private readonly ttl: number;
+  private readonly idleTtl: number;
+  private readonly singleSession: boolean;
+  private readonly userDataMaxAgeMs: number;
+  private readonly touchIntervalMs: number;
+  private readonly perIp: RateLimiter;
+  private readonly perUser: RateLimiter;
+
+  constructor(options: AuthOptions) {
+    const first = options.apps[0];
+    if (!first) throw new TypeError('AuthService needs at least one app');
+    this.apps = new Map(options.apps.map((app) => [app.appid, app]));
+    this.defaultAppid = options.defaultAppid ?? first.appid;
+    if (!this.apps.has(this.defaultAppid)) throw new TypeError(`default app ${this.defaultAppid} is not configured`);
+    this.store = options.store;
+    this.wechat = options.wechat;
+    this.now = options.now ?? Date.now;
+    this.ttl = options.sessionTtlMs ?? authDefaults.sessionTtlMs;
+    this.idleTtl = options.sessionIdleTtlMs ?? authDefaults.sessionIdleTtlMs;
+    this.singleSession = options.singleSession ?? false;
+    this.userDataMaxAgeMs = options.userDataMaxAgeMs ?? authDefaults.userDataMaxAgeMs;
+    this.touchIntervalMs = options.touchIntervalMs ?? authDefaults.touchIntervalMs;
+    this.perIp = new RateLimiter(options.loginRatePerIp ?? authDefaults.loginRatePerIp, this.now);
+    this.perUser = new RateLimiter(options.loginRatePerUser ?? authDefaults.loginRatePerUser, this.now);
+  }
+
+  app(appid?: string): AppCredentials {
+    const app = this.apps.get(appid ?? this.defaultAppid);
+    if (!app) throw new HutongError('ERR_APP_UNKNOWN', `App ${String(appid).slice(0, 64)} is not configured`);
+    return app;
+  }
+
+  async login(input: LoginInput): Promise<LoginResult> {
+    if (input.ip) this.perIp.hit(input.ip);
+    const app = this.app(input.appid);
+    const wx = await this.wechat.code2Session(app, input.code);
+    this.perUser.hit(`${app.appid}\n${wx.openid}`);
+    const now = this.now();
+    const verified = input.userData
+      ? verifyUserData(input.userData, {
+          appid: app.appid,
+          openid: wx.openid,
+          sessionKey: wx.sessionKey,
+          maxAgeMs: this.userDataMaxAgeMs,
+          now,
+        })
+      : undefined;
+    const existing = await this.store.getUser(app.appid, wx.openid);
+    const unionid = wx.unionid ?? verified?.unionId;
+    const user = await this.store.upsertUser(
+      {
+        appid: app.appid,
+        openid: wx.openid,
+        ...(unionid ? { unionid } : {}),
+        ...(verified ? { profile: verified.profile } : {}),
+      },
+      now,
+    );
+    const session: SessionRecord = {
+      skey: randomBytes(24).toString('base64url'),
+      userId: user.id,
+      appid: app.appid,
+      openid: wx.openid,
+      sessionKey: wx.sessionKey,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + this.ttl,
+      idleExpiresAt: Math.min(now + this.idleTtl, now + this.ttl),
+    };
+    await this.store.createSession(session, { replaceUserSessions: this.singleSession });
+    const userInfo = verified ? { ...verified.userInfo, ...(unionid ? { unionId: unionid } : {}) } : wxUserInfoOf(user);
+    return { session, user, userInfo, isNewUser: existing === null };
+  }
+
+  /**
+   * The live session for `skey`, or ERR_SESSION_INVALID. With `id` (Wafer 1), the session must
+   * also belong to the user with that id. Slides the idle expiry.
+   */
+  async check(skey: string, id?: string): Promise<SessionWithUser> {
+    const now = this.now();
+    const found = skey ? await this.store.getSession(skey, now) : null;
+    if (!found || (id !== undefined && !safeEqual(found.user.id, id))) {
+      throw new HutongError('ERR_SESSION_INVALID');
+    }
+    const { session } = found;
+    if (now - session.lastSeenAt >= this.touchIntervalMs) {
+      const idleExpiresAt = Math.min(now + this.idleTtl, session.expiresAt);
+      await this.store.touchSession(session.skey, now, idleExpiresAt);
+      found.session = { ...session, lastSeenAt: now, idleExpiresAt };
+    }
+    return found;
+  }
+
+  async logout(skey: string): Promise<boolean> {
+    return skey ? this.store.deleteSession(skey) : false;
+  }
+
+  /** Ends every session of the session's user (log out everywhere). */
+  async logoutEverywhere(skey: string): Promise<number> {
+    const { user } = await this.check(skey);
+    return this.store.deleteUserSessions(user.id);
+  }
+
+  /** Exchanges a getPhoneNumber code for the number and binds it to the session's user. */
+  async bindPhoneNumber(skey: string, code: string): Promise<{ user: UserRecord; phone: PhoneInfo }> {
+    const { user } = await this.check(skey);
+    const app = this.app(user.appid);
+    let phone: PhoneInfo;
+    try {
+      phone = await this.wechat.getPhoneNumber(app, code, user.openid);
+    } catch (error) {
+      if (error instanceof HutongError && (error.code === 'ERR_WX_CODE_INVALID' || error.code === 'ERR_WX_CODE_USED')) {
+        throw new HutongError('ERR_PHONE_CODE_INVALID', undefined, { cause: error });
+      }
+      throw error;
+    }
+    if (phone.watermark.appid !== app.appid) throw new HutongError('ERR_USER_DATA_WATERMARK');
+    const updated = await this.store.upsertUser(
+      { appid: user.appid, openid: user.openid, phoneNumber: phone.phoneNumber },
+      this.now(),
+    );
+    return { user: updated, phone };
+  }
+
+  /** Stores the profile a user filled in (chooseAvatar + nickname input). */
+  async updateProfile(skey: string, profile: WxProfile): Promise<UserRecord> {
+    const { user } = await this.check(skey);
+    return this.store.upsertUser({ appid: user.appid, openid: user.openid, profile }, this.now());
+  }
+}

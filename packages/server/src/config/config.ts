@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AppCredentials } from '../auth/wechat-api.js';
+import type { SessionStoreOptions } from '../stores/index.js';
+
+/** Everything the server reads from its environment. `docs/configuration.md` lists each key. */
+export interface HutongConfig {
+  host: string;
+  port: number;
+  /** Where clients reach this server (connect URLs, docs); defaults to http://host:port. */
+  publicUrl: string;
+  dataDir: string;
+  store: SessionStoreOptions;
+  apps: AppCredentials[];
+  /** WeChat API base URL; unset means real WeChat, the dev stack points it at its simulator. */
+  wechatApiUrl: string | undefined;
+  wechatTimeoutMs: number;
+  sessionTtlMs: number;
+  sessionIdleTtlMs: number;
+  singleSession: boolean;
+  userDataMaxAgeMs: number;
+  loginRatePerIp: number;
+  loginRatePerUser: number;
+  tunnelSignatureKey: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** A value from `KEY`, or from the file named by `KEY_FILE` (for secrets). */
+function read(env: Env, key: string): string | undefined {
+  const file = env[`${key}_FILE`];
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`${key}_FILE`, `cannot read ${file}`);
+    }
+  }
+  const value = env[key];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function int(env: Env, key: string, fallback: number, min = 0): number {
+  const raw = read(env, key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(key, `expected an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = read(env, key);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(key, `expected true or false, got "${raw}"`);
+}
+
+/** `HUTONG_APPS=appid:secret,appid2:secret2`, or `HUTONG_APPID` + `HUTONG_APP_SECRET`. */
+function apps(env: Env, fallback: AppCredentials[]): AppCredentials[] {
+  const list = read(env, 'HUTONG_APPS');
+  if (list) {
+    return list.split(',').map((pair) => {
+      const [appid, secret] = pair.split(':').map((part) => part.trim());
+      if (!appid || !secret) throw new ConfigError('HUTONG_APPS', 'expected appid:secret pairs separated by commas');
+      return { appid, secret };
+    });
+  }
+  const appid = read(env, 'HUTONG_APPID');
+  const secret = read(env, 'HUTONG_APP_SECRET');
+  if (appid && secret) return [{ appid, secret }];
+  if (appid || secret) throw new ConfigError(appid ? 'HUTONG_APP_SECRET' : 'HUTONG_APPID', 'set both or neither');
+  if (fallback.length > 0) return fallback;
+  throw new ConfigError('HUTONG_APPS', 'no mini program app configured (HUTONG_APPID and HUTONG_APP_SECRET)');
+}
+
+function store(env: Env, dataDir: string): SessionStoreOptions {
+  const kind = read(env, 'HUTONG_STORE') ?? 'sqlite';
+  const url = read(env, 'HUTONG_STORE_URL');
+  switch (kind) {
+    case 'sqlite':
+      return { kind, file: url ?? resolve(dataDir, 'hutong.sqlite') };
+    case 'redis':
+      return { kind, url: url ?? read(env, 'HUTONG_REDIS_URL') ?? 'redis://127.0.0.1:6379' };
+    case 'mysql':
+    case 'postgres':
+      if (!url) throw new ConfigError('HUTONG_STORE_URL', `required when HUTONG_STORE=${kind}`);
+      return { kind, url };
+    default:
+      throw new ConfigError('HUTONG_STORE', `expected sqlite, redis, mysql or postgres, got "${kind}"`);
+  }
+}
+
+export interface ConfigDefaults {
+  apps?: AppCredentials[];
+  wechatApiUrl?: string;
+  tunnelSignatureKey?: string;
+}
+
+export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}): HutongConfig {
+  const host = read(env, 'HOST') ?? '127.0.0.1';
+  const port = int(env, 'PORT', 5757);
+  const dataDir = resolve(read(env, 'HUTONG_DATA_DIR') ?? '.data');
+  const tunnelSignatureKey = read(env, 'HUTONG_TUNNEL_SIGNATURE_KEY') ?? defaults.tunnelSignatureKey;
+  if (!tunnelSignatureKey) throw new ConfigError('HUTONG_TUNNEL_SIGNATURE_KEY', 'required');
+  return {
+    host,
+    port,
+    publicUrl: (read(env, 'HUTONG_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(
+      /\/+$/,
+      '',
+    ),
+    dataDir,
+    store: store(env, dataDir),
+    apps: apps(env, defaults.apps ?? []),
+    wechatApiUrl: read(env, 'HUTONG_WECHAT_API_URL') ?? defaults.wechatApiUrl,
+    wechatTimeoutMs: int(env, 'HUTONG_WECHAT_TIMEOUT_MS', 5000, 1),
+    sessionTtlMs: int(env, 'HUTONG_SESSION_TTL', 30 * 24 * 3600, 60) * 1000,
+    sessionIdleTtlMs: int(env, 'HUTONG_SESSION_IDLE_TTL', 7 * 24 * 3600, 60) * 1000,
+    singleSession: bool(env, 'HUTONG_SINGLE_SESSION', false),
+    userDataMaxAgeMs: int(env, 'HUTONG_USER_DATA_MAX_AGE', 600, 1) * 1000,
+    loginRatePerIp: int(env, 'HUTONG_LOGIN_RATE_PER_IP', 60),
+    loginRatePerUser: int(env, 'HUTONG_LOGIN_RATE_PER_USER', 20),
+    tunnelSignatureKey,
+    logLevel: read(env, 'HUTONG_LOG_LEVEL') ?? 'info',
+  };
+}

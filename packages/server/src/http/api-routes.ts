@@ -1,0 +1,64 @@
+import {
+  LoginRequest,
+  PhoneBindRequest,
+  ProfileUpdateRequest,
+  type SessionView,
+  type WxProfile,
+} from '@hutong/protocol';
+import type { FastifyPluginAsync } from 'fastify';
+import { type AuthService, publicUserOf, wxUserInfoOf } from '../auth/auth-service.js';
+import type { SessionWithUser } from '../stores/session-store.js';
+import { userDataFrom, sessionToken } from './request-helpers.js';
+
+export interface ApiRoutesOptions {
+  auth: AuthService;
+}
+
+export function sessionView({ session, user }: SessionWithUser, userInfo = wxUserInfoOf(user)): SessionView {
+  return {
+    skey: session.skey,
+    user: publicUserOf(user),
+    userInfo,
+    expiresAt: session.expiresAt,
+    idleExpiresAt: session.idleExpiresAt,
+  };
+}
+
+/**
+ * Hutong's own JSON API under `/api/v1`: login, session check, logout, phone binding, profile.
+ * The session travels as `Authorization: Bearer <skey>` or `X-WX-Skey`.
+ */
+export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { auth }) => {
+  app.post<{ Body: LoginRequest }>('/login', { schema: { body: LoginRequest } }, async (request) => {
+    const { code, appid, ...fields } = request.body;
+    const userData = userDataFrom(fields);
+    const result = await auth.login({
+      code,
+      ip: request.ip,
+      ...(appid ? { appid } : {}),
+      ...(userData ? { userData } : {}),
+    });
+    return sessionView(result, result.userInfo);
+  });
+
+  app.get('/session', async (request) => sessionView(await auth.check(sessionToken(request.headers))));
+
+  app.delete('/session', async (request, reply) => {
+    await auth.logout(sessionToken(request.headers));
+    return reply.code(204).send();
+  });
+
+  app.delete('/sessions', async (request) => ({
+    ended: await auth.logoutEverywhere(sessionToken(request.headers)),
+  }));
+
+  app.post<{ Body: { code: string } }>('/phone', { schema: { body: PhoneBindRequest } }, async (request) => {
+    const { user, phone } = await auth.bindPhoneNumber(sessionToken(request.headers), request.body.code);
+    return { user: publicUserOf(user), phone };
+  });
+
+  app.put<{ Body: { profile: WxProfile } }>('/profile', { schema: { body: ProfileUpdateRequest } }, async (request) => {
+    const user = await auth.updateProfile(sessionToken(request.headers), request.body.profile);
+    return { user: publicUserOf(user) };
+  });
+};

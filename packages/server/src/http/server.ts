@@ -1,0 +1,69 @@
+import { HutongError } from '@hutong/protocol';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AuthService } from '../auth/auth-service.js';
+import { apiRoutes } from './api-routes.js';
+import { apiErrorBody, asHutongError } from './errors.js';
+import { wafer1AuthRoutes } from './wafer1-auth-routes.js';
+
+export interface HttpServerOptions {
+  auth: AuthService;
+  /** A pino logger; none means silent. */
+  logger?: FastifyBaseLogger;
+  /** Largest JSON body, bytes. Default 64 KiB. */
+  bodyLimit?: number;
+  /** Largest request head, bytes (Node answers 431 above it). Default 32 KiB. */
+  maxHeaderSize?: number;
+  /** Readiness probe: throw when a dependency is down. */
+  ready?: () => Promise<void>;
+}
+
+/** Header values that must never reach a log line. */
+export const redactedPaths = [
+  'req.headers.authorization',
+  'req.headers["x-wx-skey"]',
+  'req.headers["x-wx-code"]',
+  'req.headers["x-wx-encrypted-data"]',
+  'req.headers["x-wx-encrypt-data"]',
+  'req.headers["x-wx-iv"]',
+  'req.headers.cookie',
+];
+
+/**
+ * The Hutong HTTP server: `/healthz`, `/readyz`, the Wafer 1 auth API at `/auth` and Hutong's JSON API
+ * at `/api/v1`. Other modules (simulator, demo routes, tunnel) register on the returned instance.
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    maxParamLength: 256,
+    http: { maxHeaderSize: options.maxHeaderSize ?? 32 * 1024 },
+    // Leave ids to the log line; never echo client-chosen request ids.
+    requestIdHeader: false,
+    disableRequestLogging: false,
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const hutong = asHutongError(error);
+    if (hutong.code === 'ERR_INTERNAL') request.log.error({ err: error }, 'request failed');
+    const retryAfterMs = hutong.details?.['retryAfterMs'];
+    if (typeof retryAfterMs === 'number') reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
+    return reply.code(hutong.status).send(apiErrorBody(hutong));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(apiErrorBody(new HutongError('ERR_NOT_FOUND', `No route ${request.method} ${request.url}`))),
+  );
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await (options.ready ?? (() => options.auth.store.ping()))();
+      return { ok: true };
+    } catch (error) {
+      return reply.code(503).send(apiErrorBody(asHutongError(error)));
+    }
+  });
+  app.register(wafer1AuthRoutes, { prefix: '/auth', auth: options.auth });
+  app.register(apiRoutes, { prefix: '/api/v1', auth: options.auth });
+  return app;
+}

@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { AuthService } from './auth/auth-service.js';
+import { HttpWeChatApi, type WeChatApi } from './auth/wechat-api.js';
+import type { HutongConfig } from './config/config.js';
+import { createHttpServer, redactedPaths } from './http/server.js';
+import type { SessionStore } from './stores/session-store.js';
+import { createSessionStore } from './stores/index.js';
+
+export interface Hutong {
+  config: HutongConfig;
+  app: FastifyInstance;
+  auth: AuthService;
+  store: SessionStore;
+  logger: Logger;
+  /** Starts listening on config.host:config.port; resolves to the bound address. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface CreateHutongOptions {
+  /** Replaces the HTTP WeChat client (tests). */
+  wechat?: WeChatApi;
+  logger?: Logger;
+  /** How often expired sessions are purged, ms. Default 10 minutes; 0 disables. */
+  purgeIntervalMs?: number;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({ level, redact: { paths: redactedPaths, censor: '[redacted]' } });
+}
+
+/** Wires configuration → store → WeChat client → auth service → HTTP server. */
+export async function createHutong(config: HutongConfig, options: CreateHutongOptions = {}): Promise<Hutong> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  if (config.store.kind === 'sqlite' && config.store.file !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
+  const store = createSessionStore(config.store);
+  await store.init();
+  const wechat =
+    options.wechat ??
+    new HttpWeChatApi({
+      ...(config.wechatApiUrl ? { baseUrl: config.wechatApiUrl } : {}),
+      timeoutMs: config.wechatTimeoutMs,
+    });
+  const auth = new AuthService({
+    apps: config.apps,
+    store,
+    wechat,
+    sessionTtlMs: config.sessionTtlMs,
+    sessionIdleTtlMs: config.sessionIdleTtlMs,
+    singleSession: config.singleSession,
+    userDataMaxAgeMs: config.userDataMaxAgeMs,
+    loginRatePerIp: { limit: config.loginRatePerIp, windowMs: 60_000 },
+    loginRatePerUser: { limit: config.loginRatePerUser, windowMs: 60_000 },
+  });
+  const app = createHttpServer({ auth, logger });
+
+  const purgeEvery = options.purgeIntervalMs ?? 600_000;
+  const purge =
+    purgeEvery > 0
+      ? setInterval(() => {
+          store.purgeExpired(Date.now()).catch((err: unknown) => logger.warn({ err }, 'session purge failed'));
+        }, purgeEvery).unref()
+      : undefined;
+
+  return {
+    config,
+    app,
+    auth,
+    store,
+    logger,
+    async listen() {
+      return app.listen({ host: config.host, port: config.port });
+    },
+    async close() {
+      if (purge) clearInterval(purge);
+      await app.close();
+      await store.close();
+    },
+  };
+}
