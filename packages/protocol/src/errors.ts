@@ -60,6 +60,12 @@ export const errorRegistry = {
     message: 'WeChat rejected the phone number code',
   },
 
+  ERR_AUTH_UNAVAILABLE: {
+    status: 503,
+    retry: true,
+    wafer1: 2000,
+    message: 'The auth service cannot be reached',
+  },
   ERR_RATE_LIMITED: { status: 429, retry: true, wafer1: 1014, message: 'Too many requests' },
   ERR_STORE_UNAVAILABLE: { status: 503, retry: true, wafer1: 1001, message: 'The session store is unavailable' },
   ERR_INTERNAL: { status: 500, retry: true, wafer1: 2000, message: 'Internal error' },
@@ -113,6 +119,16 @@ export function hutongError(
 
 export function isHutongError(value: unknown): value is HutongError {
   return value instanceof HutongError;
+}
+
+/** The registry code a Wafer 1 returnCode stands for (first match), for clients of `/auth`. */
+export function fromWafer1Code(returnCode: number): ErrorCode {
+  if (returnCode === 60011 || returnCode === 60012) return 'ERR_SESSION_INVALID';
+  return errorCodes.find((code) => errorRegistry[code].wafer1 === returnCode) ?? 'ERR_INTERNAL';
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorRegistry, value);
 }
 
 /** Wraps anything thrown into a HutongError, keeping the original as `cause`. */

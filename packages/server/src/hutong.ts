@@ -54,7 +54,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     loginRatePerIp: { limit: config.loginRatePerIp, windowMs: 60_000 },
     loginRatePerUser: { limit: config.loginRatePerUser, windowMs: 60_000 },
   });
-  const app = createHttpServer({ auth, logger });
+  const app = createHttpServer({ auth, logger, ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}) });
 
   const purgeEvery = options.purgeIntervalMs ?? 600_000;
   const purge =

@@ -13,6 +13,11 @@ export interface HttpServerOptions {
   bodyLimit?: number;
   /** Largest request head, bytes (Node answers 431 above it). Default 32 KiB. */
   maxHeaderSize?: number;
+  /**
+   * Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated), so that
+   * per-address login limits see the user's address. Default: none.
+   */
+  trustProxy?: string;
   /** Readiness probe: throw when a dependency is down. */
   ready?: () => Promise<void>;
 }
@@ -40,6 +45,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     http: { maxHeaderSize: options.maxHeaderSize ?? 32 * 1024 },
     // Leave ids to the log line; never echo client-chosen request ids.
     requestIdHeader: false,
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     disableRequestLogging: false,
   });
 

@@ -27,7 +27,7 @@ export function wafer1Error(error: HutongError): Wafer1Response<unknown> {
   return reply(error.wafer1Code, `${error.code}: ${error.message}`, '');
 }
 
-async function handle(auth: AuthService, body: unknown, ip: string): Promise<Wafer1Response<unknown>> {
+async function handle(auth: AuthService, body: unknown): Promise<Wafer1Response<unknown>> {
   const json = parseJson(typeof body === 'string' ? body : '');
   if (!json.ok) throw json.error;
   const envelope = decode(Wafer1Envelope, json.value);
@@ -44,8 +44,8 @@ async function handle(auth: AuthService, body: unknown, ip: string): Promise<Waf
     if (!login.ok) throw login.error;
     const userData = userDataFrom({ encryptedData: login.value.encrypt_data, iv: login.value.iv });
     const result = await auth.login({
+      // The caller is a business server, not the user: no per-address limit here (per-user applies).
       code: login.value.code,
-      ip,
       ...(appid ? { appid } : {}),
       ...(userData ? { userData } : {}),
     });
@@ -78,7 +78,7 @@ export const wafer1AuthRoutes: FastifyPluginAsync<Wafer1AuthOptions> = async (ap
     if (hutong.code === 'ERR_INTERNAL') request.log.error({ err: error }, 'auth request failed');
     return res.code(200).send(wafer1Error(hutong));
   });
-  const route = async (request: { body: unknown; ip: string }) => handle(options.auth, request.body, request.ip);
+  const route = async (request: { body: unknown }) => handle(options.auth, request.body);
   app.post('/', { bodyLimit }, route);
   app.post('/*', { bodyLimit }, route);
 };

@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { asHutongError } from '@hutong/server';
+import type { AuthTarget } from './backend.js';
+import { type AuthorizationResult, createWafer2Auth, invalidSession, LOGIN_STATE, type ValidationResult, wafer2Body } from './wafer2/auth.js';
+
+type Req = IncomingMessage & { $wxInfo?: AuthorizationResult | ValidationResult; ip?: string };
+type Res = ServerResponse & { status?: (code: number) => Res; json?: (body: unknown) => void };
+type Next = (error?: unknown) => void;
+
+function send(res: Res, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
+function fail(res: Res, error: unknown): void {
+  const hutong = asHutongError(error);
+  send(res, hutong.status, wafer2Body.error(hutong));
+}
+
+/**
+ * Express glue over the Wafer 2 auth API. `login` is a complete login route answering
+ * `{code: 0, data: {skey, userinfo}}`; `authorization` and `validation` set `req.$wxInfo`;
+ * `requireSession` answers 401 `{code: -1}` when the session is invalid.
+ */
+export function hutongExpress(target: AuthTarget) {
+  const auth = createWafer2Auth(target);
+  return {
+    auth,
+    login() {
+      return (req: Req, res: Res) => {
+        auth.authorization(req).then(
+          (result) => send(res, 200, wafer2Body.ok(result.userinfo)),
+          (error) => fail(res, error),
+        );
+      };
+    },
+    authorization() {
+      return (req: Req, res: Res, next: Next) => {
+        auth.authorization(req).then((result) => {
+          req.$wxInfo = result;
+          next();
+        }, (error) => fail(res, error));
+      };
+    },
+    validation() {
+      return (req: Req, res: Res, next: Next) => {
+        auth.validation(req).then((result) => {
+          req.$wxInfo = result;
+          next();
+        }, (error) => fail(res, error));
+      };
+    },
+    requireSession() {
+      return (req: Req, res: Res, next: Next) => {
+        auth.validation(req).then((result) => {
+          if (result.loginState !== LOGIN_STATE.SUCCESS) return fail(res, invalidSession());
+          req.$wxInfo = result;
+          next();
+        }, (error) => fail(res, error));
+      };
+    },
+  };
+}

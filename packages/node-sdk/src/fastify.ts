@@ -1,0 +1,67 @@
+import { asHutongError } from '@hutong/server';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthTarget } from './backend.js';
+import {
+  type AuthorizationResult,
+  createWafer2Auth,
+  invalidSession,
+  LOGIN_STATE,
+  type ValidationResult as Wafer2Validation,
+  type Wafer2Auth,
+  wafer2Body,
+} from './wafer2/auth.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the `hutong.authorization` / `hutong.validation` / `hutong.requireSession` hooks. */
+    wxInfo?: AuthorizationResult | Wafer2Validation;
+  }
+  interface FastifyInstance {
+    hutong: {
+      auth: Wafer2Auth;
+      /** Route handler: logs in from the X-WX-* headers, answers `{code: 0, data: {skey, userinfo}}`. */
+      login: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+      /** preHandler: sets `request.wxInfo` to the validation result (loginState 0 or 1). */
+      validation: (request: FastifyRequest) => Promise<void>;
+      /** preHandler: answers 401 `{code: -1}` unless the session is valid. */
+      requireSession: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+    };
+  }
+}
+
+function fail(reply: FastifyReply, error: unknown) {
+  const hutong = asHutongError(error);
+  return reply.code(hutong.status).send(wafer2Body.error(hutong));
+}
+
+/** Fastify plugin: `app.register(hutongFastify, {auth: target})`, then use `app.hutong.*`. */
+export const hutongFastify: FastifyPluginAsync<{ auth: AuthTarget }> = async (app, options) => {
+  const auth = createWafer2Auth(options.auth);
+  app.decorateRequest('wxInfo', undefined);
+  app.decorate('hutong', {
+    auth,
+    async login(request: FastifyRequest, reply: FastifyReply) {
+      try {
+        return wafer2Body.ok((await auth.authorization(request)).userinfo);
+      } catch (error) {
+        return fail(reply, error);
+      }
+    },
+    async validation(request: FastifyRequest) {
+      request.wxInfo = await auth.validation(request);
+    },
+    async requireSession(request: FastifyRequest, reply: FastifyReply) {
+      let result: Wafer2Validation;
+      try {
+        result = await auth.validation(request);
+      } catch (error) {
+        return fail(reply, error);
+      }
+      if (result.loginState !== LOGIN_STATE.SUCCESS) return fail(reply, invalidSession());
+      request.wxInfo = result;
+      return undefined;
+    },
+  });
+};
+// Without fastify-plugin's skip-override the decorations would stay inside the plugin's scope.
+(hutongFastify as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

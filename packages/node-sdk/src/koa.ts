@@ -1,0 +1,52 @@
+import { asHutongError } from '@hutong/server';
+import type { AuthTarget } from './backend.js';
+import { createWafer2Auth, invalidSession, LOGIN_STATE, wafer2Body } from './wafer2/auth.js';
+
+interface Ctx {
+  req: import('node:http').IncomingMessage;
+  state: Record<string, unknown>;
+  status: number;
+  body: unknown;
+}
+type Next = () => Promise<unknown>;
+
+function fail(ctx: Ctx, error: unknown): void {
+  const hutong = asHutongError(error);
+  ctx.status = hutong.status;
+  ctx.body = wafer2Body.error(hutong);
+}
+
+/**
+ * Koa glue: the Wafer 2 `authorizationMiddleware` / `validationMiddleware` (result on
+ * `ctx.state.$wxInfo`), plus `login` (a complete login route) and `requireSession` (401 `{code:-1}`).
+ */
+export function hutongKoa(target: AuthTarget) {
+  const auth = createWafer2Auth(target);
+  return {
+    auth,
+    authorizationMiddleware: auth.authorizationMiddleware,
+    validationMiddleware: auth.validationMiddleware,
+    login() {
+      return async (ctx: Ctx) => {
+        try {
+          ctx.body = wafer2Body.ok((await auth.authorization(ctx.req)).userinfo);
+        } catch (error) {
+          fail(ctx, error);
+        }
+      };
+    },
+    requireSession() {
+      return async (ctx: Ctx, next: Next) => {
+        let result: Awaited<ReturnType<typeof auth.validation>>;
+        try {
+          result = await auth.validation(ctx.req);
+        } catch (error) {
+          return fail(ctx, error);
+        }
+        if (result.loginState !== LOGIN_STATE.SUCCESS) return fail(ctx, invalidSession());
+        ctx.state['$wxInfo'] = result;
+        return next();
+      };
+    },
+  };
+}
