@@ -22,6 +22,8 @@ export interface Hutong {
 export interface CreateHutongOptions {
   /** Replaces the HTTP WeChat client (tests). */
   wechat?: WeChatApi;
+  /** WeChat API base URL read on every call; wins over config.wechatApiUrl (dev stack). */
+  wechatBaseUrl?: () => string;
   logger?: Logger;
   /** How often expired sessions are purged, ms. Default 10 minutes; 0 disables. */
   purgeIntervalMs?: number;
@@ -40,7 +42,11 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   const wechat =
     options.wechat ??
     new HttpWeChatApi({
-      ...(config.wechatApiUrl ? { baseUrl: config.wechatApiUrl } : {}),
+      ...(options.wechatBaseUrl
+        ? { baseUrl: options.wechatBaseUrl }
+        : config.wechatApiUrl
+          ? { baseUrl: config.wechatApiUrl }
+          : {}),
       timeoutMs: config.wechatTimeoutMs,
     });
   const auth = new AuthService({

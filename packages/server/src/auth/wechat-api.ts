@@ -32,8 +32,11 @@ export interface WeChatApi {
 }
 
 export interface HttpWeChatApiOptions {
-  /** `https://api.weixin.qq.com` in production; the simulator's base URL in development. */
-  baseUrl?: string;
+  /**
+   * `https://api.weixin.qq.com` in production; the simulator's base URL in development. A function
+   * is read on every call (a dev server that learns its own port only once listening).
+   */
+  baseUrl?: string | (() => string);
   /** Per call, milliseconds. */
   timeoutMs?: number;
   /** Injected for tests; defaults to the global fetch. */
@@ -72,7 +75,7 @@ const TOKEN_ERRCODES = new Set<number>([wxErrcodes.invalidCredential, wxErrcodes
 
 /** The real WeChat HTTPS API (or anything that speaks it, such as the simulator). */
 export class HttpWeChatApi implements WeChatApi {
-  readonly baseUrl: string;
+  private readonly base: string | (() => string);
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
@@ -80,10 +83,14 @@ export class HttpWeChatApi implements WeChatApi {
   private readonly inflight = new Map<string, Promise<string>>();
 
   constructor(options: HttpWeChatApiOptions = {}) {
-    this.baseUrl = (options.baseUrl ?? 'https://api.weixin.qq.com').replace(/\/+$/, '');
+    this.base = options.baseUrl ?? 'https://api.weixin.qq.com';
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.fetchImpl = options.fetch ?? fetch;
     this.now = options.now ?? Date.now;
+  }
+
+  get baseUrl(): string {
+    return (typeof this.base === 'function' ? this.base() : this.base).replace(/\/+$/, '');
   }
 
   async code2Session(app: AppCredentials, code: string): Promise<WxSession> {

@@ -1,0 +1,56 @@
+import { type AppCredentials, createHutong, type Hutong, loadConfig } from '@hutong/server';
+import { hutongFastify } from '@hutong/node-sdk/fastify';
+import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
+import type { Logger } from 'pino';
+
+/** The development app, known to the embedded simulator. Never use these outside development. */
+export const devApp: AppCredentials = { appid: 'wx7e57d3a0f1c2b4d8', secret: 'hutong-dev-secret-do-not-deploy' };
+export const devTunnelSignatureKey = 'hutong-dev-tunnel-signature-key';
+
+export interface DevStack {
+  url: string;
+  hutong: Hutong;
+  sim: WeChatSim;
+  close(): Promise<void>;
+}
+
+export interface DevStackOptions {
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+}
+
+/**
+ * What `npm start` runs: the Hutong server, the WeChat simulator under `/__wx` (Hutong's WeChat
+ * client calls it over HTTP, as it would call api.weixin.qq.com), and the Wafer 2 demo business
+ * routes `/weapp/login` and `/weapp/user`.
+ */
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const config = loadConfig(options.env ?? process.env, {
+    apps: [devApp],
+    tunnelSignatureKey: devTunnelSignatureKey,
+  });
+  const sim = new WeChatSim({ apps: config.apps });
+  let selfUrl = config.publicUrl;
+  const hutong = await createHutong(config, {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(config.wechatApiUrl ? {} : { wechatBaseUrl: () => `${selfUrl}/__wx` }),
+  });
+  const { app } = hutong;
+  await app.register(wechatSimPlugin, { prefix: '/__wx', sim });
+  await app.register(hutongFastify, { auth: hutong.auth });
+  app.get('/weapp/login', (request, reply) => app.hutong.login(request, reply));
+  app.post('/weapp/login', (request, reply) => app.hutong.login(request, reply));
+  app.get('/weapp/user', { preHandler: app.hutong.requireSession }, async (request) => ({
+    code: 0,
+    data: request.wxInfo?.userinfo,
+  }));
+
+  const address = await hutong.listen();
+  selfUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
+  return {
+    url: selfUrl,
+    hutong,
+    sim,
+    close: () => hutong.close(),
+  };
+}

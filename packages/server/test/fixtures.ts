@@ -1,0 +1,86 @@
+/**
+ * Test fixtures: a real WeChat simulator on port 0 and a device that asks it for login codes and
+ * user data over HTTP, the way a phone would.
+ */
+import { createSimServer } from '@hutong/wechat-sim';
+import { AuthService, type AuthOptions } from '../src/auth/auth-service.js';
+import { HttpWeChatApi } from '../src/auth/wechat-api.js';
+import { createSessionStore } from '../src/stores/index.js';
+import type { SessionStore } from '../src/stores/session-store.js';
+
+export const testApp = { appid: 'wx1111111111111111', secret: 'test-secret-1' };
+export const otherApp = { appid: 'wx2222222222222222', secret: 'test-secret-2' };
+
+export interface UserDataReply {
+  userInfo: Record<string, unknown>;
+  rawData: string;
+  signature: string;
+  encryptedData: string;
+  iv: string;
+  encryptData: string;
+}
+
+export interface Sim {
+  url: string;
+  /** A fresh login code (a new user unless `openid` is given). */
+  login(options?: { openid?: string; appid?: string }): Promise<{ code: string; openid: string }>;
+  userInfo(code: string, options?: { appid?: string; userInfo?: Record<string, unknown> }): Promise<UserDataReply>;
+  phoneCode(openid: string, appid?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function post<T>(url: string, body: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as T;
+  if (!response.ok) throw new Error(`${url} → ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+export async function startSim(apps = [testApp, otherApp]): Promise<Sim> {
+  const server = await createSimServer({ host: '127.0.0.1', port: 0, apps });
+  const { url } = server;
+  return {
+    url,
+    login: (options = {}) => post(`${url}/sim/login`, options),
+    userInfo: (code, options = {}) => post(`${url}/sim/userinfo`, { code, ...options }),
+    phoneCode: async (openid, appid) => (await post<{ code: string }>(`${url}/sim/phonenumber`, { openid, appid })).code,
+    close: () => server.close(),
+  };
+}
+
+export interface AuthFixture {
+  sim: Sim;
+  store: SessionStore;
+  auth: AuthService;
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+/** An AuthService on an in-memory SQLite store, talking HTTP to a fresh simulator. */
+export async function startAuth(options: Partial<AuthOptions> = {}): Promise<AuthFixture> {
+  const sim = await startSim();
+  const store = options.store ?? createSessionStore({ kind: 'sqlite', file: ':memory:' });
+  await store.init();
+  const clock = { now: Date.now() };
+  const auth = new AuthService({
+    apps: [testApp, otherApp],
+    store,
+    wechat: new HttpWeChatApi({ baseUrl: sim.url, timeoutMs: 2000 }),
+    now: () => clock.now,
+    ...options,
+  });
+  return {
+    sim,
+    store,
+    auth,
+    clock,
+    async close() {
+      await store.close();
+      await sim.close();
+    },
+  };
+}
