@@ -7,11 +7,17 @@
  * once instead of waiting; `commandTimeout` bounds a hung connection. ioredis keeps reconnecting in
  * the background (`retryStrategy`), so the store recovers without a restart.
  */
-import { Buffer } from 'node:buffer';
 import { Redis } from 'ioredis';
+import { fieldArgs, type Hash, sessionFields, toHash, toSession, toUser, userRef } from './redis-records.js';
 import { type RedisScriptName, redisScripts } from './redis-scripts.js';
-import type { SessionRecord, SessionStore, SessionWithUser, UserRecord, UserUpsert } from './session-store.js';
-import { decodeProfile, encodeProfile, guard, isLive, newUserId } from './store-support.js';
+import type {
+  SessionRecord,
+  SessionStore,
+  SessionWithUser,
+  UserRecord,
+  UserUpsert,
+} from './session-store.js';
+import { encodeProfile, guard, isLive, newUserId } from './store-support.js';
 
 export interface RedisSessionStoreOptions {
   url: string;
@@ -25,54 +31,7 @@ export interface RedisSessionStoreOptions {
   maxReconnectDelayMs?: number;
 }
 
-type Hash = Record<string, string>;
 type Script = (...args: (string | number)[]) => Promise<unknown>;
-
-/** A flat [field, value, …] reply as an object; null when empty (the key does not exist). */
-function toHash(reply: unknown): Hash | null {
-  if (!Array.isArray(reply) || reply.length === 0) return null;
-  const hash: Hash = {};
-  for (let i = 0; i + 1 < reply.length; i += 2) hash[String(reply[i])] = String(reply[i + 1]);
-  return hash;
-}
-
-function toUser(h: Hash): UserRecord {
-  return {
-    id: h['id'] ?? '',
-    appid: h['appid'] ?? '',
-    openid: h['openid'] ?? '',
-    unionid: h['unionid'] ?? null,
-    profile: decodeProfile(h['profile']),
-    phoneNumber: h['phoneNumber'] ?? null,
-    createdAt: Number(h['createdAt']),
-    updatedAt: Number(h['updatedAt']),
-  };
-}
-
-function toSession(h: Hash): SessionRecord {
-  return {
-    skey: h['skey'] ?? '',
-    userId: h['userId'] ?? '',
-    appid: h['appid'] ?? '',
-    openid: h['openid'] ?? '',
-    sessionKey: h['sessionKey'] ?? '',
-    createdAt: Number(h['createdAt']),
-    lastSeenAt: Number(h['lastSeenAt']),
-    expiresAt: Number(h['expiresAt']),
-    idleExpiresAt: Number(h['idleExpiresAt']),
-  };
-}
-
-/** Unambiguous for any appid/openid: the byte length of appid says where openid starts. */
-function userRef(appid: string, openid: string): string {
-  return `${Buffer.byteLength(appid)}:${appid}:${openid}`;
-}
-
-/** Script arguments for one optional field: '' keeps it, 'n' clears it, 's' sets it. */
-function fieldArgs(value: string | null | undefined): [string, string] {
-  if (value === undefined) return ['', ''];
-  return value === null ? ['n', ''] : ['s', value];
-}
 
 export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
@@ -82,24 +41,49 @@ export class RedisSessionStore implements SessionStore {
   constructor(options: RedisSessionStoreOptions) {
     this.#prefix = options.prefix ?? 'hutong:';
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
-    this.#redis = new Redis(options.url, {
+    const connectTimeout = options.connectTimeoutMs ?? 1000;
+    const redis = new Redis(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
+      // 0: commands in flight when the connection drops fail at once instead of waiting for a retry.
+      maxRetriesPerRequest: 0,
       enableAutoPipelining: true,
-      maxRetriesPerRequest: 1,
-      connectTimeout: options.connectTimeoutMs ?? 1000,
+      connectTimeout,
       commandTimeout: options.commandTimeoutMs ?? 1000,
       retryStrategy: (attempt) => Math.min(attempt * 100, maxDelay),
     });
+    this.#redis = redis;
     // Failures reach callers through rejected commands; without a listener ioredis would also
     // print every failed reconnect attempt.
-    this.#redis.on('error', () => {});
-    for (const [name, script] of Object.entries(redisScripts)) this.#redis.defineCommand(`hutong_${name}`, script);
+    redis.on('error', () => {});
+    // ioredis stops its connect timer once TCP connects; a server (or proxy) that accepts but never
+    // answers the ready check would leave the client stuck in 'connect' for good.
+    let readyTimer: NodeJS.Timeout | undefined;
+    redis.on('connect', () => {
+      clearTimeout(readyTimer);
+      readyTimer = setTimeout(
+        () => redis.status === 'connect' && redis.disconnect(true),
+        connectTimeout,
+      ).unref();
+    });
+    for (const event of ['ready', 'close']) redis.on(event, () => clearTimeout(readyTimer));
+    for (const [name, script] of Object.entries(redisScripts)) redis.defineCommand(`hutong_${name}`, script);
   }
 
-  #script(name: RedisScriptName, ...args: (string | number)[]): Promise<unknown> {
+  /** Like `guard`; a timed-out command also drops the connection, which may be half-open. */
+  #guard<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    return guard('redis', op, () =>
+      fn().catch((error: unknown) => {
+        if (error instanceof Error && error.message === 'Command timed out') this.#redis.disconnect(true);
+        throw error;
+      }),
+    );
+  }
+
+  /** Runs a script of redis-scripts.ts; every script takes the key prefix as ARGV[1]. */
+  #script(name: RedisScriptName, keys: string[], ...args: (string | number)[]): Promise<unknown> {
     const fn = (this.#redis as unknown as Record<string, Script>)[`hutong_${name}`]!;
-    return fn.call(this.#redis, ...args);
+    return fn.call(this.#redis, ...keys, this.#prefix, ...args);
   }
 
   #key(kind: 'user' | 'uid' | 'session' | 'user-sessions', id: string): string {
@@ -108,7 +92,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** Connects the first time (and again after close); later calls just check the connection. */
   init(): Promise<void> {
-    return guard('redis', 'init', async () => {
+    return this.#guard('init', async () => {
       const status = this.#redis.status;
       if (status === 'wait' || status === 'end') await this.#redis.connect();
       await this.#redis.ping();
@@ -116,67 +100,49 @@ export class RedisSessionStore implements SessionStore {
   }
 
   upsertUser(input: UserUpsert, now: number): Promise<UserRecord> {
-    return guard('redis', 'upsertUser', async () => {
+    return this.#guard('upsertUser', async () => {
       const { appid, openid } = input;
       const ref = userRef(appid, openid);
-      const reply = await this.#script(
-        'upsertUser',
-        this.#key('user', ref),
-        this.#prefix,
-        ref,
-        newUserId(),
-        appid,
-        openid,
-        now,
-        ...fieldArgs(input.unionid),
-        ...fieldArgs(input.profile === undefined ? undefined : encodeProfile(input.profile)),
-        ...fieldArgs(input.phoneNumber),
+      const profile = input.profile === undefined ? undefined : encodeProfile(input.profile);
+      const fields = [...fieldArgs(input.unionid), ...fieldArgs(profile), ...fieldArgs(input.phoneNumber)];
+      const keys = [this.#key('user', ref)];
+      const hash = toHash(
+        await this.#script('upsertUser', keys, ref, newUserId(), appid, openid, now, ...fields),
       );
-      const hash = toHash(reply);
       if (!hash) throw new Error('upsert returned no user');
       return toUser(hash);
     });
   }
 
   getUser(appid: string, openid: string): Promise<UserRecord | null> {
-    return guard('redis', 'getUser', async () => {
-      const hash = toHash(await this.#redis.hgetall(this.#key('user', userRef(appid, openid))));
-      return hash ? toUser(hash) : null;
+    return this.#guard('getUser', async () => {
+      const hash = await this.#redis.hgetall(this.#key('user', userRef(appid, openid)));
+      return Object.keys(hash).length > 0 ? toUser(hash) : null;
     });
   }
 
   getUserById(id: string): Promise<UserRecord | null> {
-    return guard('redis', 'getUserById', async () => {
-      const hash = toHash(await this.#script('getUserById', this.#key('uid', id), this.#prefix));
+    return this.#guard('getUserById', async () => {
+      const hash = toHash(await this.#script('getUserById', [this.#key('uid', id)]));
       return hash ? toUser(hash) : null;
     });
   }
 
+  /** The key lives until min(expiresAt, idleExpiresAt) by this process's clock. */
   createSession(session: SessionRecord, options: { replaceUserSessions: boolean }): Promise<void> {
-    return guard('redis', 'createSession', async () => {
+    return this.#guard('createSession', async () => {
       const ttl = Math.min(session.expiresAt, session.idleExpiresAt) - Date.now();
-      const { skey, userId, appid, openid, sessionKey, createdAt, lastSeenAt, expiresAt, idleExpiresAt } = session;
-      const record = { skey, userId, appid, openid, sessionKey, createdAt, lastSeenAt, expiresAt, idleExpiresAt };
-      const fields = Object.entries({ ...record, userRef: userRef(appid, openid) }).flat();
-      await this.#script(
-        'createSession',
-        this.#key('session', session.skey),
-        this.#key('user-sessions', session.userId),
-        this.#prefix,
-        options.replaceUserSessions ? '1' : '0',
-        ttl,
-        session.skey,
-        ...fields,
-      );
+      const keys = [this.#key('session', session.skey), this.#key('user-sessions', session.userId)];
+      const replace = options.replaceUserSessions ? '1' : '0';
+      await this.#script('createSession', keys, replace, ttl, session.skey, ...sessionFields(session));
     });
   }
 
   getSession(skey: string, now: number): Promise<SessionWithUser | null> {
-    return guard('redis', 'getSession', async () => {
-      const reply = await this.#script('getSession', this.#key('session', skey), this.#prefix);
+    return this.#guard('getSession', async () => {
+      const reply = await this.#script('getSession', [this.#key('session', skey)]);
       if (!Array.isArray(reply)) return null;
-      const session = toHash(reply[0]);
-      const user = toHash(reply[1]);
+      const [session, user] = [toHash(reply[0]), toHash(reply[1])];
       if (!session || !user) return null;
       const record = toSession(session);
       return isLive(record, now) ? { session: record, user: toUser(user) } : null;
@@ -184,39 +150,29 @@ export class RedisSessionStore implements SessionStore {
   }
 
   touchSession(skey: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {
-    return guard('redis', 'touchSession', async () => {
-      await this.#script(
-        'touchSession',
-        this.#key('session', skey),
-        this.#prefix,
-        skey,
-        lastSeenAt,
-        idleExpiresAt,
-        Date.now(),
-      );
+    return this.#guard('touchSession', async () => {
+      const keys = [this.#key('session', skey)];
+      await this.#script('touchSession', keys, skey, lastSeenAt, idleExpiresAt, Date.now());
     });
   }
 
   deleteSession(skey: string): Promise<boolean> {
-    return guard('redis', 'deleteSession', async () => {
-      return (await this.#script('deleteSession', this.#key('session', skey), this.#prefix, skey)) === 1;
+    return this.#guard('deleteSession', async () => {
+      return (await this.#script('deleteSession', [this.#key('session', skey)], skey)) === 1;
     });
   }
 
   deleteUserSessions(userId: string): Promise<number> {
-    return guard('redis', 'deleteUserSessions', async () => {
-      return Number(await this.#script('deleteUserSessions', this.#key('user-sessions', userId), this.#prefix));
+    return this.#guard('deleteUserSessions', async () => {
+      return Number(await this.#script('deleteUserSessions', [this.#key('user-sessions', userId)]));
     });
   }
 
   listUserSessions(userId: string, now: number): Promise<SessionRecord[]> {
-    return guard('redis', 'listUserSessions', async () => {
-      const reply = await this.#script('listUserSessions', this.#key('user-sessions', userId), this.#prefix);
-      const sessions = (Array.isArray(reply) ? reply : [])
-        .map((item) => toHash(item))
-        .filter((hash): hash is Hash => hash !== null)
-        .map(toSession)
-        .filter((session) => isLive(session, now));
+    return this.#guard('listUserSessions', async () => {
+      const reply = await this.#script('listUserSessions', [this.#key('user-sessions', userId)]);
+      const hashes = (Array.isArray(reply) ? reply : []).map(toHash).filter((h): h is Hash => h !== null);
+      const sessions = hashes.map(toSession).filter((session) => isLive(session, now));
       return sessions.sort((a, b) => b.createdAt - a.createdAt || (a.skey < b.skey ? 1 : -1));
     });
   }
@@ -227,7 +183,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   ping(): Promise<void> {
-    return guard('redis', 'ping', async () => {
+    return this.#guard('ping', async () => {
       await this.#redis.ping();
     });
   }

@@ -4,7 +4,13 @@
  * on one file wait for each other instead of failing at once.
  */
 import Database from 'better-sqlite3';
-import type { SessionRecord, SessionStore, SessionWithUser, UserRecord, UserUpsert } from './session-store.js';
+import type {
+  SessionRecord,
+  SessionStore,
+  SessionWithUser,
+  UserRecord,
+  UserUpsert,
+} from './session-store.js';
 import {
   fromSession,
   guard,

@@ -68,16 +68,17 @@ export interface UserRow {
   updated_at: Millis;
 }
 
-export interface SessionRow {
+/** A sessions row as read (`M` = Millis) or as written (`M` = number). */
+export interface SessionRow<M = Millis> {
   skey: string;
   user_id: string;
   appid: string;
   openid: string;
   session_key: string;
-  created_at: Millis;
-  last_seen_at: Millis;
-  expires_at: Millis;
-  idle_expires_at: Millis;
+  created_at: M;
+  last_seen_at: M;
+  expires_at: M;
+  idle_expires_at: M;
 }
 
 export function toUser(row: UserRow): UserRecord {
@@ -107,7 +108,7 @@ export function toSession(row: SessionRow): SessionRecord {
   };
 }
 
-export function fromSession(session: SessionRecord): SessionRow {
+export function fromSession(session: SessionRecord): SessionRow<number> {
   return {
     skey: session.skey,
     user_id: session.userId,

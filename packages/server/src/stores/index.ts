@@ -1,0 +1,31 @@
+/**
+ * Picks a SessionStore from configuration. SQLite is the default for a single node; Redis, MySQL
+ * or PostgreSQL let several nodes share users and sessions. Call `init()` before use.
+ */
+import { RedisSessionStore } from './redis-session-store.js';
+import type { SessionStore } from './session-store.js';
+import { SqlSessionStore } from './sql-session-store.js';
+import { SqliteSessionStore } from './sqlite-session-store.js';
+
+export type SessionStoreOptions =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'redis'; url: string; prefix?: string }
+  | { kind: 'mysql'; url: string; tablePrefix?: string }
+  | { kind: 'postgres'; url: string; tablePrefix?: string };
+
+export function createSessionStore(options: SessionStoreOptions): SessionStore {
+  switch (options.kind) {
+    case 'sqlite':
+      return new SqliteSessionStore({ file: options.file });
+    case 'redis':
+      return new RedisSessionStore(options);
+    case 'mysql':
+    case 'postgres':
+      return new SqlSessionStore(options);
+  }
+}
+
+export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-session-store.js';
+export type * from './session-store.js';
+export { SqlSessionStore, type SqlSessionStoreOptions } from './sql-session-store.js';
+export { SqliteSessionStore, type SqliteSessionStoreOptions } from './sqlite-session-store.js';

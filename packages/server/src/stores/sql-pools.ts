@@ -1,0 +1,98 @@
+/**
+ * Connection pools for SqlSessionStore: mysql2 or pg under Kysely, with the table prefix plugin,
+ * timeouts on connecting and on every query, and disposal of connections a timeout left unusable,
+ * so a stalled or restarted database costs a failed call, never a stuck pool.
+ */
+import { Kysely, MysqlDialect, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { createPool, type Pool as Mysql2Pool, type PoolConnection, type QueryError } from 'mysql2';
+import pg from 'pg';
+import type { SqlDatabase, SqlKind } from './sql-dialect.js';
+import { tablePrefixPlugin } from './sql-table-prefix.js';
+
+export interface SqlConnectOptions {
+  kind: SqlKind;
+  url: string;
+  tablePrefix: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+}
+
+/**
+ * mysql2 has no pool-wide query timeout, so each query Kysely sends carries one; a connection
+ * whose query timed out is destroyed (its reply may still arrive) and the pool opens a fresh one.
+ */
+function timedMysqlPool(pool: Mysql2Pool, timeout: number) {
+  const wrap = (raw: PoolConnection) => ({
+    query(text: string, values: unknown[], callback?: (error: unknown, result: never) => void) {
+      if (!callback) return raw.query(text, values);
+      return raw.query({ sql: text, values, timeout }, (error: QueryError | null, result: unknown) => {
+        if (error?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') raw.destroy();
+        callback(error, result as never);
+      });
+    },
+    release: () => raw.release(),
+  });
+  return {
+    getConnection: (callback: (error: unknown, connection: ReturnType<typeof wrap>) => void) =>
+      pool.getConnection((error, raw) => callback(error, error ? (raw as never) : wrap(raw))),
+    end: (callback: (error: unknown) => void) => pool.end(callback),
+  };
+}
+
+/**
+ * pg puts a client whose query timed out (or whose socket failed mid-query) back in the pool, where
+ * every later query on it would hang behind the lost one; such a client is destroyed on release.
+ * Errors the server reported (a DatabaseError) leave the client usable.
+ */
+function disposingPgPool(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let broken = false;
+      const wrapped = {
+        query: (text: string, values: unknown[]) =>
+          client.query(text, values).catch((error: unknown) => {
+            if (!(error instanceof pg.DatabaseError)) broken = true;
+            throw error;
+          }),
+        release: () => client.release(broken || undefined),
+      };
+      return wrapped as unknown as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
+}
+
+export function connect(options: SqlConnectOptions): Kysely<SqlDatabase> {
+  const plugins = [tablePrefixPlugin(options.tablePrefix, ['users', 'sessions', 'migrations'])];
+  if (options.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      query_timeout: options.queryTimeoutMs,
+    });
+    // A client whose connection dies emits 'error': on the pool while idle, on the client while
+    // checked out. Unhandled, either would crash the process; the failure reaches the caller
+    // through its query anyway, and the pool then drops the client.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
+    return new Kysely<SqlDatabase>({
+      dialect: new PostgresDialect({ pool: disposingPgPool(pool) }),
+      plugins,
+    });
+  }
+  const pool = createPool({
+    uri: options.url,
+    connectionLimit: options.poolSize,
+    connectTimeout: options.connectTimeoutMs,
+    enableKeepAlive: true,
+    supportBigNumbers: true,
+    charset: 'utf8mb4',
+  });
+  return new Kysely<SqlDatabase>({
+    dialect: new MysqlDialect({ pool: timedMysqlPool(pool, options.queryTimeoutMs) }),
+    plugins,
+  });
+}

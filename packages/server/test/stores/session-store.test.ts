@@ -1,0 +1,226 @@
+/**
+ * Runs the shared SessionStore suite against every backend: SQLite always, Redis, MySQL and
+ * PostgreSQL when reachable (see testing/services.ts). Each run works under its own key or table
+ * prefix and removes it afterwards. Then the network stores face a backend that goes down, stalls
+ * and comes back, through a TCP proxy.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { isHutongError } from '@hutong/protocol';
+import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { service, uniqueSuffix } from '../../../../testing/services.js';
+import { RedisSessionStore } from '../../src/stores/redis-session-store.js';
+import type { SessionStore } from '../../src/stores/session-store.js';
+import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
+import { SqliteSessionStore } from '../../src/stores/sqlite-session-store.js';
+import { type StoreFactory, sessionStoreSuite } from './session-store.suite.js';
+import { login, sessionOf } from './store-fixtures.js';
+import { startTcpProxy } from './tcp-proxy.js';
+
+const [redisSvc, mysqlSvc, postgresSvc] = await Promise.all([
+  service('redis'),
+  service('mysql'),
+  service('postgres'),
+]);
+
+async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const admin = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await admin.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    await admin.quit();
+  }
+}
+
+async function dropTables(kind: 'mysql' | 'postgres', url: string, prefix: string): Promise<void> {
+  const tables = ['sessions', 'users', 'migrations'].map((t) => `${prefix}${t}`);
+  if (kind === 'mysql') {
+    const conn = await mysql.createConnection(url);
+    await conn.query(`DROP TABLE IF EXISTS ${tables.join(', ')}`);
+    await conn.end();
+  } else {
+    const client = new pg.Client(url);
+    await client.connect();
+    await client.query(`DROP TABLE IF EXISTS ${tables.join(', ')}`);
+    await client.end();
+  }
+}
+
+const sqlite: StoreFactory = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hutong-store-'));
+  const store = new SqliteSessionStore({ file: join(dir, 'sessions.db') });
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+};
+
+function redis(url: string, options: { connectTimeoutMs?: number; commandTimeoutMs?: number } = {}) {
+  const prefix = `hutong-test:${uniqueSuffix()}:`;
+  const store = new RedisSessionStore({ url, prefix, ...options });
+  return { store, cleanup: () => dropRedisKeys(redisSvc.url, prefix) };
+}
+
+function sqlStore(kind: 'mysql' | 'postgres', url: string, timeoutMs?: number) {
+  const tablePrefix = `t${uniqueSuffix()}_`;
+  const timeouts = timeoutMs === undefined ? {} : { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs };
+  const store = new SqlSessionStore({ kind, url, tablePrefix, ...timeouts });
+  const adminUrl = kind === 'mysql' ? mysqlSvc.url : postgresSvc.url;
+  return { store, cleanup: () => dropTables(kind, adminUrl, tablePrefix) };
+}
+
+sessionStoreSuite('sqlite', sqlite);
+sessionStoreSuite('redis', async () => redis(redisSvc.url), { skip: redisSvc.skip });
+sessionStoreSuite('mysql', async () => sqlStore('mysql', mysqlSvc.url), { skip: mysqlSvc.skip });
+sessionStoreSuite('postgres', async () => sqlStore('postgres', postgresSvc.url), { skip: postgresSvc.skip });
+
+describe('SqliteSessionStore', () => {
+  it('works in memory', async () => {
+    const store = new SqliteSessionStore({ file: ':memory:' });
+    await store.init();
+    const user = await store.upsertUser(login(), 1);
+    assert.equal((await store.getUserById(user.id))?.openid, user.openid);
+    await store.close();
+  });
+
+  it('two stores on one file initialise together and see each other', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hutong-store-'));
+    const file = join(dir, 'shared.db');
+    const [a, b] = [new SqliteSessionStore({ file }), new SqliteSessionStore({ file })];
+    await Promise.all([a.init(), b.init()]);
+    const user = await a.upsertUser(login(), 1);
+    assert.deepEqual(await b.getUserById(user.id), user);
+    await Promise.all([a.close(), b.close()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('RedisSessionStore', { skip: redisSvc.skip }, () => {
+  it('sets a TTL, so Redis drops a session when its idle time runs out', async () => {
+    const { store, cleanup } = redis(redisSvc.url);
+    await store.init();
+    const now = Date.now();
+    const session = sessionOf(await store.upsertUser(login(), now), now, { idleExpiresAt: now + 150 });
+    await store.createSession(session, { replaceUserSessions: false });
+    assert.ok(await store.getSession(session.skey, now));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Still live by the `now` passed in, so only the TTL can have removed it.
+    assert.equal(await store.getSession(session.skey, now), null);
+    await store.close();
+    await cleanup();
+  });
+});
+
+for (const [kind, svc] of [
+  ['mysql', mysqlSvc],
+  ['postgres', postgresSvc],
+] as const) {
+  describe(`SqlSessionStore (${kind})`, { skip: svc.skip }, () => {
+    it('several nodes may init one fresh schema at once', async () => {
+      const tablePrefix = `t${uniqueSuffix()}_`;
+      const nodes = Array.from({ length: 4 }, () => new SqlSessionStore({ kind, url: svc.url, tablePrefix }));
+      try {
+        await Promise.all(nodes.map((node) => node.init()));
+        const user = await nodes[0]!.upsertUser(login(), 1);
+        assert.deepEqual(await nodes[3]!.getUserById(user.id), user);
+      } finally {
+        await Promise.all(nodes.map((node) => node.close()));
+        await dropTables(kind, svc.url, tablePrefix);
+      }
+    });
+  });
+}
+
+/** Asserts that `fn` rejects with ERR_STORE_UNAVAILABLE within `ms`. */
+async function unavailableWithin(ms: number, fn: () => Promise<unknown>): Promise<void> {
+  const started = performance.now();
+  await assert.rejects(
+    fn(),
+    (error: unknown) => isHutongError(error) && error.code === 'ERR_STORE_UNAVAILABLE',
+  );
+  const took = performance.now() - started;
+  assert.ok(took < ms, `took ${took.toFixed(0)} ms, expected under ${ms} ms`);
+}
+
+/** Retries `fn` until it resolves, for at most `ms`. */
+async function eventually<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+type Made = { store: SessionStore; cleanup(): Promise<void> };
+
+function recoverySuite(
+  name: string,
+  svc: { url: string; skip: string | false },
+  make: (url: string) => Made,
+) {
+  describe(`${name}: backend failures`, { skip: svc.skip }, () => {
+    it('fails fast with ERR_STORE_UNAVAILABLE when nothing listens', async () => {
+      const target = new URL(svc.url);
+      target.port = String(await closedPort());
+      const { store, cleanup } = make(target.toString());
+      await unavailableWithin(1000, () => store.init());
+      await unavailableWithin(1000, () => store.ping());
+      await store.close();
+      await cleanup();
+    });
+
+    it('fails fast while the backend is down or stalled, and recovers once it is back', async () => {
+      const proxy = await startTcpProxy(svc.url);
+      const { store, cleanup } = make(proxy.url(svc.url));
+      try {
+        await store.init();
+        const now = Date.now();
+        const session = sessionOf(await store.upsertUser(login(), now), now);
+        await store.createSession(session, { replaceUserSessions: false });
+
+        proxy.down();
+        await unavailableWithin(1000, () => store.getSession(session.skey, now));
+        await unavailableWithin(1000, () => store.upsertUser(login(), now));
+        proxy.up();
+        const back = await eventually(5000, () => store.getSession(session.skey, now));
+        assert.deepEqual(back?.session, session);
+
+        proxy.stall();
+        await unavailableWithin(1500, () => store.getSession(session.skey, now));
+        await unavailableWithin(1500, () => store.ping());
+        proxy.up();
+        const again = await eventually(8000, () => store.getSession(session.skey, now));
+        assert.deepEqual(again?.session, session);
+      } finally {
+        await store.close();
+        await proxy.close();
+        await cleanup();
+      }
+    });
+  });
+}
+
+recoverySuite('redis', redisSvc, (url) => redis(url, { connectTimeoutMs: 300, commandTimeoutMs: 300 }));
+recoverySuite('postgres', postgresSvc, (url) => sqlStore('postgres', url, 300));
+recoverySuite('mysql', mysqlSvc, (url) => sqlStore('mysql', url, 300));
