@@ -3,7 +3,7 @@ import { asHutongError } from '@hutong/server';
 import type { AuthTarget } from './backend.js';
 import { type AuthorizationResult, createWafer2Auth, invalidSession, LOGIN_STATE, type ValidationResult, wafer2Body } from './wafer2/auth.js';
 
-type Req = IncomingMessage & { $wxInfo?: AuthorizationResult | ValidationResult; ip?: string };
+type Req = IncomingMessage & { $wxInfo?: AuthorizationResult | ValidationResult | undefined; ip?: string | undefined };
 type Res = ServerResponse & { status?: (code: number) => Res; json?: (body: unknown) => void };
 type Next = (error?: unknown) => void;
 

@@ -19,7 +19,7 @@ export type ValidationResult =
 interface RequestLike {
   headers: IncomingHttpHeaders;
   socket?: { remoteAddress?: string | undefined };
-  ip?: string;
+  ip?: string | undefined;
 }
 
 interface KoaContextLike {

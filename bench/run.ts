@@ -1,0 +1,142 @@
+/**
+ * `npm run bench`: session validation throughput over HTTP, each store against a bare Fastify
+ * route returning a constant, measured in the same run. Servers run in child processes; the load
+ * generator (autocannon) runs here. Writes bench/results.md.
+ *
+ *   npm run bench                 # all stores whose service is reachable
+ *   npm run bench -- sqlite redis # a subset
+ *   BENCH_DURATION=20 npm run bench
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { service } from '../testing/services.js';
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const pipelining = Number(process.env.BENCH_PIPELINING ?? 1);
+
+interface Target {
+  name: string;
+  env: Record<string, string>;
+  bare?: boolean;
+  needs?: 'redis' | 'mysql' | 'postgres';
+}
+
+const suffix = Date.now().toString(36);
+const targets: Target[] = [
+  { name: 'bare Fastify (constant)', env: {}, bare: true },
+  { name: 'SQLite', env: { HUTONG_STORE: 'sqlite', HUTONG_STORE_URL: `/tmp/hutong-bench-${suffix}.sqlite` } },
+  { name: 'Redis', env: { HUTONG_STORE: 'redis' }, needs: 'redis' },
+  { name: 'MariaDB', env: { HUTONG_STORE: 'mysql' }, needs: 'mysql' },
+  { name: 'PostgreSQL', env: { HUTONG_STORE: 'postgres' }, needs: 'postgres' },
+];
+
+async function startChild(target: Target): Promise<{ child: ChildProcess; url: string; path: string; skeys: string[] }> {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...target.env };
+  if (target.needs) {
+    const svc = await service(target.needs);
+    if (svc.skip) throw new Error(svc.skip);
+    if (target.needs !== 'redis') env['HUTONG_STORE_URL'] = svc.url;
+    else env['HUTONG_STORE_URL'] = svc.url;
+  }
+  const child = spawn(
+    process.execPath,
+    ['--conditions=hutong-src', '--import', 'tsx', 'bench/session-server.ts', ...(target.bare ? ['--bare'] : [])],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${target.name} server exited with ${code}`)));
+  });
+  return { child, ...(JSON.parse(line) as { url: string; path: string; skeys: string[] }) };
+}
+
+function load(url: string, path: string, skeys: string[], seconds: number) {
+  let i = 0;
+  return autocannon({
+    url,
+    connections,
+    pipelining,
+    duration: seconds,
+    requests: [
+      {
+        method: 'GET',
+        path,
+        setupRequest: (request) => {
+          if (skeys.length === 0) return request;
+          i = (i + 1) % skeys.length;
+          return { ...request, headers: { ...request.headers, 'x-wx-skey': skeys[i]! } };
+        },
+      },
+    ],
+  });
+}
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  note?: string;
+}
+
+const only = process.argv.slice(2).map((a) => a.toLowerCase());
+const rows: Row[] = [];
+for (const target of targets) {
+  if (only.length > 0 && !target.bare && !only.some((o) => target.name.toLowerCase().includes(o))) continue;
+  let started: Awaited<ReturnType<typeof startChild>>;
+  try {
+    started = await startChild(target);
+  } catch (error) {
+    rows.push({ name: target.name, rps: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, note: `skipped: ${(error as Error).message}` });
+    continue;
+  }
+  await load(started.url, started.path, started.skeys, 3); // warm-up
+  const result = await load(started.url, started.path, started.skeys, duration);
+  started.child.kill('SIGTERM');
+  rows.push({
+    name: target.name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  });
+  console.log(`${target.name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`);
+}
+
+const bare = rows.find((r) => r.name.startsWith('bare'))?.rps ?? 0;
+const table = rows
+  .map((r) =>
+    r.note
+      ? `| ${r.name} | – | – | – | – | – | ${r.note} |`
+      : `| ${r.name} | ${Math.round(r.rps)} | ${bare ? `${Math.round((r.rps / bare) * 100)} %` : '–'} | ${r.p50} | ${r.p99} | ${r.errors + r.non2xx} | |`,
+  )
+  .join('\n');
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const report = `# Benchmark results
+
+## Session validation over HTTP
+
+\`GET /api/v1/session\` with \`X-WX-Skey\` (one of 200 live sessions, rotating) on the dev stack,
+each session store in turn, against a bare Fastify route returning a constant, all in the same
+run. Server: one Node process per row (child process); load: autocannon in the parent process on
+the same machine, ${connections} connections, pipelining ${pipelining}, ${duration} s after a 3 s warm-up.
+Target (issue): SQLite and Redis at ≥ 70 % of the bare route.
+
+Machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
+Command: \`npm run bench\` (\`BENCH_DURATION\`, \`BENCH_CONNECTIONS\`, \`BENCH_PIPELINING\` override).
+The load generator shares the 2 cores with the server, so absolute figures are low; read the ratios.
+
+| target | req/s | vs bare | p50 ms | p99 ms | errors | note |
+|---|---|---|---|---|---|---|
+${table}
+`;
+writeFileSync(new URL('./results.md', import.meta.url), report);
+console.log(`\n${report}`);
