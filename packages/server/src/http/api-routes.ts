@@ -1,5 +1,6 @@
 import {
   LoginRequest,
+  SessionView as SessionViewSchema,
   PhoneBindRequest,
   ProfileUpdateRequest,
   type SessionView,
@@ -29,7 +30,10 @@ export function sessionView({ session, user }: SessionWithUser, userInfo = wxUse
  * The session travels as `Authorization: Bearer <skey>` or `X-WX-Skey`.
  */
 export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { auth }) => {
-  app.post<{ Body: LoginRequest }>('/login', { schema: { body: LoginRequest } }, async (request) => {
+  // Response schemas let Fastify serialise with a compiled stringifier (and drop stray fields).
+  const sessionReply = { response: { 200: SessionViewSchema } };
+
+  app.post<{ Body: LoginRequest }>('/login', { schema: { body: LoginRequest, ...sessionReply } }, async (request) => {
     const { code, appid, ...fields } = request.body;
     const userData = userDataFrom(fields);
     const result = await auth.login({
@@ -41,7 +45,9 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { aut
     return sessionView(result, result.userInfo);
   });
 
-  app.get('/session', async (request) => sessionView(await auth.check(sessionToken(request.headers))));
+  app.get('/session', { schema: sessionReply }, async (request) =>
+    sessionView(await auth.check(sessionToken(request.headers))),
+  );
 
   app.delete('/session', async (request, reply) => {
     await auth.logout(sessionToken(request.headers));

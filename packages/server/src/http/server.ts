@@ -41,7 +41,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     http: { maxHeaderSize: options.maxHeaderSize ?? 32 * 1024 },
     // Leave ids to the log line; never echo client-chosen request ids.
     requestIdHeader: false,
