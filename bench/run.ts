@@ -34,7 +34,9 @@ const targets: Target[] = [
   { name: 'PostgreSQL', env: { HUTONG_STORE: 'postgres' }, needs: 'postgres' },
 ];
 
-async function startChild(target: Target): Promise<{ child: ChildProcess; url: string; path: string; skeys: string[] }> {
+async function startChild(
+  target: Target,
+): Promise<{ child: ChildProcess; url: string; path: string; skeys: string[] }> {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...target.env };
   if (target.needs) {
     const svc = await service(target.needs);
@@ -44,7 +46,13 @@ async function startChild(target: Target): Promise<{ child: ChildProcess; url: s
   }
   const child = spawn(
     process.execPath,
-    ['--conditions=hutong-src', '--import', 'tsx', 'bench/session-server.ts', ...(target.bare ? ['--bare'] : [])],
+    [
+      '--conditions=hutong-src',
+      '--import',
+      'tsx',
+      'bench/session-server.ts',
+      ...(target.bare ? ['--bare'] : []),
+    ],
     { env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve, reject) => {
@@ -94,7 +102,15 @@ for (const target of targets) {
   try {
     started = await startChild(target);
   } catch (error) {
-    rows.push({ name: target.name, rps: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, note: `skipped: ${(error as Error).message}` });
+    rows.push({
+      name: target.name,
+      rps: 0,
+      p50: 0,
+      p99: 0,
+      errors: 0,
+      non2xx: 0,
+      note: `skipped: ${(error as Error).message}`,
+    });
     continue;
   }
   await load(started.url, started.path, started.skeys, 3); // warm-up
@@ -108,7 +124,9 @@ for (const target of targets) {
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   });
-  console.log(`${target.name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`);
+  console.log(
+    `${target.name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}`,
+  );
 }
 
 const bare = rows.find((r) => r.name.startsWith('bare'))?.rps ?? 0;

@@ -44,7 +44,9 @@ export async function service(name: ServiceName): Promise<{ url: string; skip: s
   if (await probe) return { url, skip: false };
   if (process.env.CI === 'true') throw new Error(`${name} is required in CI but ${url} is not reachable`);
   const reason = `${name} not reachable at ${url}`;
-  process.stderr.write(`\n!!! SKIPPING ${name.toUpperCase()} SUITES: ${reason} (set CI=true to make this fail)\n\n`);
+  process.stderr.write(
+    `\n!!! SKIPPING ${name.toUpperCase()} SUITES: ${reason} (set CI=true to make this fail)\n\n`,
+  );
   return { url, skip: reason };
 }
 

@@ -1,10 +1,13 @@
-import { type AppCredentials, createHutong, type Hutong, loadConfig } from '@hutong/server';
 import { hutongFastify } from '@hutong/node-sdk/fastify';
+import { type AppCredentials, createHutong, type Hutong, loadConfig } from '@hutong/server';
 import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
 import type { Logger } from 'pino';
 
 /** The development app, known to the embedded simulator. Never use these outside development. */
-export const devApp: AppCredentials = { appid: 'wx7e57d3a0f1c2b4d8', secret: 'hutong-dev-secret-do-not-deploy' };
+export const devApp: AppCredentials = {
+  appid: 'wx7e57d3a0f1c2b4d8',
+  secret: 'hutong-dev-secret-do-not-deploy',
+};
 export const devTunnelSignatureKey = 'hutong-dev-tunnel-signature-key';
 
 export interface DevStack {

@@ -14,7 +14,10 @@ import { call, installWx, require, startTestStack } from './stack-fixture.js';
 
 const SESSION_KEY = 'weapp_session_F2C224D4-2BCE-4C64-AF9F-A6D872000D1A';
 type LoginServiceLike = {
-  create(req: IncomingMessage, res: ServerResponse): {
+  create(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): {
     login(): Promise<{ userInfo: Record<string, unknown> }>;
     check(): Promise<{ userInfo: Record<string, unknown> }>;
   };

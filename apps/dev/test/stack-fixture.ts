@@ -58,7 +58,10 @@ export function installWx(stack: DevStack, options: { openid?: string; nickName?
 }
 
 /** Calls a callback-style SDK function and resolves with what `success` or `fail` got. */
-export function call<T = unknown>(fn: (options: Record<string, unknown>) => unknown, options: Record<string, unknown> = {}) {
+export function call<T = unknown>(
+  fn: (options: Record<string, unknown>) => unknown,
+  options: Record<string, unknown> = {},
+) {
   return new Promise<{ ok: true; value: T } | { ok: false; error: any }>((resolve) => {
     fn({
       ...options,

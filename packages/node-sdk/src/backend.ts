@@ -61,7 +61,12 @@ export class LocalAuthBackend implements AuthBackend {
   }
 }
 
-async function fetchJson(url: string, body: unknown, timeoutMs: number, headers: Record<string, string> = {}) {
+async function fetchJson(
+  url: string,
+  body: unknown,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+) {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -71,14 +76,19 @@ async function fetchJson(url: string, body: unknown, timeoutMs: number, headers:
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (cause) {
-    throw new HutongError('ERR_AUTH_UNAVAILABLE', `Auth service at ${new URL(url).origin} unreachable`, { cause });
+    throw new HutongError('ERR_AUTH_UNAVAILABLE', `Auth service at ${new URL(url).origin} unreachable`, {
+      cause,
+    });
   }
   const text = await response.text();
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new HutongError('ERR_AUTH_UNAVAILABLE', `Auth service answered HTTP ${response.status} without JSON`);
+    throw new HutongError(
+      'ERR_AUTH_UNAVAILABLE',
+      `Auth service answered HTTP ${response.status} without JSON`,
+    );
   }
   return { status: response.status, json: json as Record<string, unknown> };
 }
@@ -145,13 +155,20 @@ export class Wafer1RemoteBackend implements AuthBackend {
     const envelope = { version: 1, componentName: 'MA', interface: { interfaceName, para } };
     const { status, json } = await fetchJson(url, envelope, timeout);
     if (status !== 200 || typeof json['returnCode'] !== 'number') {
-      throw new HutongError('ERR_AUTH_UNAVAILABLE', `Auth server answered HTTP ${status} without a returnCode`);
+      throw new HutongError(
+        'ERR_AUTH_UNAVAILABLE',
+        `Auth server answered HTTP ${status} without a returnCode`,
+      );
     }
     const code = json['returnCode'];
     if (code !== 0) {
-      throw new HutongError(fromWafer1Code(code), `鉴权服务调用失败：${code} - ${String(json['returnMessage'])}`, {
-        details: { returnCode: code },
-      });
+      throw new HutongError(
+        fromWafer1Code(code),
+        `鉴权服务调用失败：${code} - ${String(json['returnMessage'])}`,
+        {
+          details: { returnCode: code },
+        },
+      );
     }
     return (json['returnData'] ?? {}) as Record<string, unknown>;
   }

@@ -1,9 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asHutongError } from '@hutong/server';
 import type { AuthTarget } from './backend.js';
-import { type AuthorizationResult, createWafer2Auth, invalidSession, LOGIN_STATE, type ValidationResult, wafer2Body } from './wafer2/auth.js';
+import {
+  type AuthorizationResult,
+  createWafer2Auth,
+  invalidSession,
+  LOGIN_STATE,
+  type ValidationResult,
+  wafer2Body,
+} from './wafer2/auth.js';
 
-type Req = IncomingMessage & { $wxInfo?: AuthorizationResult | ValidationResult | undefined; ip?: string | undefined };
+type Req = IncomingMessage & {
+  $wxInfo?: AuthorizationResult | ValidationResult | undefined;
+  ip?: string | undefined;
+};
 type Res = ServerResponse & { status?: (code: number) => Res; json?: (body: unknown) => void };
 type Next = (error?: unknown) => void;
 
@@ -37,27 +47,36 @@ export function hutongExpress(target: AuthTarget) {
     },
     authorization() {
       return (req: Req, res: Res, next: Next) => {
-        auth.authorization(req).then((result) => {
-          req.$wxInfo = result;
-          next();
-        }, (error) => fail(res, error));
+        auth.authorization(req).then(
+          (result) => {
+            req.$wxInfo = result;
+            next();
+          },
+          (error) => fail(res, error),
+        );
       };
     },
     validation() {
       return (req: Req, res: Res, next: Next) => {
-        auth.validation(req).then((result) => {
-          req.$wxInfo = result;
-          next();
-        }, (error) => fail(res, error));
+        auth.validation(req).then(
+          (result) => {
+            req.$wxInfo = result;
+            next();
+          },
+          (error) => fail(res, error),
+        );
       };
     },
     requireSession() {
       return (req: Req, res: Res, next: Next) => {
-        auth.validation(req).then((result) => {
-          if (result.loginState !== LOGIN_STATE.SUCCESS) return fail(res, invalidSession());
-          req.$wxInfo = result;
-          next();
-        }, (error) => fail(res, error));
+        auth.validation(req).then(
+          (result) => {
+            if (result.loginState !== LOGIN_STATE.SUCCESS) return fail(res, invalidSession());
+            req.$wxInfo = result;
+            next();
+          },
+          (error) => fail(res, error),
+        );
       };
     },
   };

@@ -6,8 +6,8 @@ import {
   createWafer2Auth,
   invalidSession,
   LOGIN_STATE,
-  type ValidationResult as Wafer2Validation,
   type Wafer2Auth,
+  type ValidationResult as Wafer2Validation,
   wafer2Body,
 } from './wafer2/auth.js';
 

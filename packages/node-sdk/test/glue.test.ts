@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
@@ -26,11 +25,6 @@ after(async () => {
   await closeHutong();
   await f.close();
 });
-
-const listen = async (server: Server) => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-};
 
 type Build = (target: AuthTarget) => Promise<{ url: string; close: () => Promise<void> }>;
 
@@ -96,7 +90,10 @@ for (const [name, build] of Object.entries(frameworks)) {
         const { code, openid } = await f.sim.login();
         const login = await fetch(`${server.url}/login`, { headers: { 'x-wx-code': code } });
         assert.equal(login.status, 200);
-        const body = (await login.json()) as { code: number; data: { skey: string; userinfo: { openId: string } } };
+        const body = (await login.json()) as {
+          code: number;
+          data: { skey: string; userinfo: { openId: string } };
+        };
         assert.equal(body.code, 0);
         assert.equal(body.data.userinfo.openId, openid);
         const user = await fetch(`${server.url}/user`, { headers: { 'x-wx-skey': body.data.skey } });
@@ -138,6 +135,8 @@ describe('Wafer 2 auth API', () => {
 
   test('an unreachable remote auth service is ERR_AUTH_UNAVAILABLE', async () => {
     const auth = createWafer2Auth(new HutongRemoteBackend('http://127.0.0.1:1', 1000));
-    await assert.rejects(auth.validation({ headers: { 'x-wx-skey': 'x' } }), { code: 'ERR_AUTH_UNAVAILABLE' });
+    await assert.rejects(auth.validation({ headers: { 'x-wx-skey': 'x' } }), {
+      code: 'ERR_AUTH_UNAVAILABLE',
+    });
   });
 });

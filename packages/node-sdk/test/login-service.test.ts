@@ -3,15 +3,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { WAFER_MAGIC } from '@hutong/protocol';
+import { type AuthFixture, startAuth } from '../../server/test/fixtures.js';
 import { LocalAuthBackend } from '../src/backend.js';
 import { createWafer1Config } from '../src/wafer1/config.js';
 import { LoginService, LoginServiceError } from '../src/wafer1/login-service.js';
-import { type AuthFixture, startAuth } from '../../server/test/fixtures.js';
 
 describe('Wafer 1 config', () => {
   test('options in PascalCase or camelCase, getters, setters, wrong types ignored, empty strings refused', () => {
     const config = createWafer1Config();
-    config({ ServerHost: 'a.com', authServerUrl: 'http://auth', NetworkTimeout: 'slow' as unknown as number });
+    config({
+      ServerHost: 'a.com',
+      authServerUrl: 'http://auth',
+      NetworkTimeout: 'slow' as unknown as number,
+    });
     assert.equal(config.getServerHost(), 'a.com');
     assert.equal(config.getAuthServerUrl(), 'http://auth');
     assert.equal(config.getNetworkTimeout(), 30_000);
@@ -41,7 +45,11 @@ describe('LoginService', () => {
         if (value && !res.headersSent) res.end(JSON.stringify({ ok: true, value }));
       };
       if (req.url === '/login') service.login(done);
-      else if (req.url === '/login-promise') service.login()?.then((v) => done(null, v), (e) => done(e));
+      else if (req.url === '/login-promise')
+        service.login()?.then(
+          (v) => done(null, v),
+          (e) => done(e),
+        );
       else service.check(done);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -75,7 +83,10 @@ describe('LoginService', () => {
   test('check resolves with userInfo for a good session', async () => {
     const { code, openid } = await f.sim.login();
     const { body } = await get('/login', { 'x-wx-code': code });
-    const { status, body: checked } = await get('/user', { 'x-wx-id': body['session'].id, 'x-wx-skey': body['session'].skey });
+    const { status, body: checked } = await get('/user', {
+      'x-wx-id': body['session'].id,
+      'x-wx-skey': body['session'].skey,
+    });
     assert.equal(status, 200);
     assert.equal(checked['value'].userInfo.openId, openid);
   });
@@ -106,7 +117,9 @@ describe('LoginService', () => {
       static override config = remote;
     }
     const srv = createServer((req, res) => {
-      Remote.create(req, res).check()?.catch(() => {});
+      Remote.create(req, res)
+        .check()
+        ?.catch(() => {});
     });
     await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
     try {

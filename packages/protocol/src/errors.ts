@@ -14,7 +14,12 @@ export const errorRegistry = {
   ERR_NOT_FOUND: { status: 404, retry: false, wafer1: 1003, message: 'No such route' },
   ERR_APP_UNKNOWN: { status: 400, retry: false, wafer1: 1012, message: 'The app id is not configured' },
 
-  ERR_WX_CODE_INVALID: { status: 400, retry: false, wafer1: 40029, message: 'WeChat rejected the login code' },
+  ERR_WX_CODE_INVALID: {
+    status: 400,
+    retry: false,
+    wafer1: 40029,
+    message: 'WeChat rejected the login code',
+  },
   ERR_WX_CODE_USED: { status: 400, retry: false, wafer1: 40029, message: 'The login code was used already' },
   ERR_WX_RATE_LIMITED: { status: 429, retry: true, wafer1: 40029, message: 'WeChat rate limit reached' },
   ERR_WX_CREDENTIALS: {
@@ -67,7 +72,12 @@ export const errorRegistry = {
     message: 'The auth service cannot be reached',
   },
   ERR_RATE_LIMITED: { status: 429, retry: true, wafer1: 1014, message: 'Too many requests' },
-  ERR_STORE_UNAVAILABLE: { status: 503, retry: true, wafer1: 1001, message: 'The session store is unavailable' },
+  ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    retry: true,
+    wafer1: 1001,
+    message: 'The session store is unavailable',
+  },
   ERR_INTERNAL: { status: 500, retry: true, wafer1: 2000, message: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -91,7 +101,11 @@ export class HutongError extends Error {
   /** Extra machine-readable facts (e.g. WeChat's errcode); never secrets. */
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     const spec = errorRegistry[code];
     super(message ?? spec.message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;

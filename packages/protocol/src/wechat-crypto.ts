@@ -3,7 +3,14 @@
  * auth service decrypts with it. Every function is pure; failures come back as `null`/`false`,
  * never as exceptions, so callers map them to their own typed errors.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 const sha1Hex = (text: string): string => createHash('sha1').update(text, 'utf8').digest('hex');
 
@@ -42,7 +49,13 @@ function decodeCiphertext(base64: string): Buffer | null {
   return bytes.length > 0 && bytes.length % 16 === 0 ? bytes : null;
 }
 
-function aes(mode: 'encrypt' | 'decrypt', key: Buffer, iv: Buffer, data: Buffer, autoPadding: boolean): Buffer | null {
+function aes(
+  mode: 'encrypt' | 'decrypt',
+  key: Buffer,
+  iv: Buffer,
+  data: Buffer,
+  autoPadding: boolean,
+): Buffer | null {
   try {
     const cipher =
       mode === 'encrypt' ? createCipheriv('aes-128-cbc', key, iv) : createDecipheriv('aes-128-cbc', key, iv);

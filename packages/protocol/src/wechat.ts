@@ -17,7 +17,10 @@ export const wxErrcodes = {
   invalidSecret: 40125,
 } as const;
 
-export const Watermark = Type.Object({ appid: Type.String(), timestamp: Type.Number() }, { title: 'watermark' });
+export const Watermark = Type.Object(
+  { appid: Type.String(), timestamp: Type.Number() },
+  { title: 'watermark' },
+);
 
 /** What `encryptedData` from getUserInfo decrypts to (getUserProfile data lacks openId/unionId). */
 export const WxUserInfo = Type.Object(
@@ -59,7 +62,11 @@ export const WxError = Type.Object(
 export type WxError = Static<typeof WxError>;
 
 export const Code2SessionOk = Type.Object(
-  { openid: Type.String({ minLength: 1 }), session_key: Type.String({ minLength: 1 }), unionid: Type.Optional(Type.String()) },
+  {
+    openid: Type.String({ minLength: 1 }),
+    session_key: Type.String({ minLength: 1 }),
+    unionid: Type.Optional(Type.String()),
+  },
   { title: 'jscode2session reply', additionalProperties: true },
 );
 export type Code2SessionOk = Static<typeof Code2SessionOk>;

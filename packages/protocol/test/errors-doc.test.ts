@@ -29,7 +29,10 @@ test('HutongError carries the registry facts and a cause', () => {
   assert.equal(error.retry, true);
   assert.equal(error.wafer1Code, 1001);
   assert.equal(error.cause, cause);
-  assert.deepEqual(error.toJSON(), { code: 'ERR_STORE_UNAVAILABLE', message: 'The session store is unavailable' });
+  assert.deepEqual(error.toJSON(), {
+    code: 'ERR_STORE_UNAVAILABLE',
+    message: 'The session store is unavailable',
+  });
 });
 
 test('Wafer 1 return codes map back to registry codes', () => {

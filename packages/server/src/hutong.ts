@@ -5,8 +5,8 @@ import { AuthService } from './auth/auth-service.js';
 import { HttpWeChatApi, type WeChatApi } from './auth/wechat-api.js';
 import type { HutongConfig } from './config/config.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
-import type { SessionStore } from './stores/session-store.js';
 import { createSessionStore } from './stores/index.js';
+import type { SessionStore } from './stores/session-store.js';
 
 export interface Hutong {
   config: HutongConfig;
@@ -36,7 +36,8 @@ export function createLogger(level: string): Logger {
 /** Wires configuration → store → WeChat client → auth service → HTTP server. */
 export async function createHutong(config: HutongConfig, options: CreateHutongOptions = {}): Promise<Hutong> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  if (config.store.kind === 'sqlite' && config.store.file !== ':memory:') mkdirSync(config.dataDir, { recursive: true });
+  if (config.store.kind === 'sqlite' && config.store.file !== ':memory:')
+    mkdirSync(config.dataDir, { recursive: true });
   const store = createSessionStore(config.store);
   await store.init();
   const wechat =
@@ -60,13 +61,19 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     loginRatePerIp: { limit: config.loginRatePerIp, windowMs: 60_000 },
     loginRatePerUser: { limit: config.loginRatePerUser, windowMs: 60_000 },
   });
-  const app = createHttpServer({ auth, logger, ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}) });
+  const app = createHttpServer({
+    auth,
+    logger,
+    ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
+  });
 
   const purgeEvery = options.purgeIntervalMs ?? 600_000;
   const purge =
     purgeEvery > 0
       ? setInterval(() => {
-          store.purgeExpired(Date.now()).catch((err: unknown) => logger.warn({ err }, 'session purge failed'));
+          store
+            .purgeExpired(Date.now())
+            .catch((err: unknown) => logger.warn({ err }, 'session purge failed'));
         }, purgeEvery).unref()
       : undefined;
 

@@ -79,12 +79,18 @@ describe('AuthService', () => {
         'ERR_USER_DATA_SIGNATURE',
         async (code) => {
           const d = await f.sim.userInfo(code);
-          return { code, userData: { kind: 'signed', rawData: d.rawData, signature: signRawData(d.rawData, 'forged') } };
+          return {
+            code,
+            userData: { kind: 'signed', rawData: d.rawData, signature: signRawData(d.rawData, 'forged') },
+          };
         },
       ],
       [
         'ERR_USER_DATA_INVALID',
-        async (code) => ({ code, userData: { kind: 'encrypted', encryptedData: 'bm90IGRhdGE=', iv: randomKey16() } }),
+        async (code) => ({
+          code,
+          userData: { kind: 'encrypted', encryptedData: 'bm90IGRhdGE=', iv: randomKey16() },
+        }),
       ],
       [
         'ERR_USER_DATA_INVALID',
@@ -106,7 +112,10 @@ describe('AuthService', () => {
     const data = await f.sim.userInfo(first.code);
     const second = await f.sim.login({ openid: first.openid });
     await rejectsWith(
-      f.auth.login({ code: second.code, userData: { kind: 'encrypted', encryptedData: data.encryptedData, iv: data.iv } }),
+      f.auth.login({
+        code: second.code,
+        userData: { kind: 'encrypted', encryptedData: data.encryptedData, iv: data.iv },
+      }),
       'ERR_USER_DATA_INVALID',
     );
   });
@@ -210,7 +219,10 @@ describe('AuthService lifetimes and limits', () => {
     try {
       const { code, openid } = await f.sim.login();
       await f.auth.login({ code, ip: '10.0.0.1' });
-      await rejectsWith(f.auth.login({ code: (await f.sim.login({ openid })).code, ip: '10.0.0.2' }), 'ERR_RATE_LIMITED');
+      await rejectsWith(
+        f.auth.login({ code: (await f.sim.login({ openid })).code, ip: '10.0.0.2' }),
+        'ERR_RATE_LIMITED',
+      );
       await f.auth.login({ code: (await f.sim.login()).code, ip: '10.0.0.3' });
       await f.auth.login({ code: (await f.sim.login()).code, ip: '10.0.0.3' });
       await rejectsWith(f.auth.login({ code: 'whatever', ip: '10.0.0.3' }), 'ERR_RATE_LIMITED');

@@ -3,7 +3,7 @@
  * user data over HTTP, the way a phone would.
  */
 import { createSimServer } from '@hutong/wechat-sim';
-import { AuthService, type AuthOptions } from '../src/auth/auth-service.js';
+import { type AuthOptions, AuthService } from '../src/auth/auth-service.js';
 import { HttpWeChatApi } from '../src/auth/wechat-api.js';
 import { createSessionStore } from '../src/stores/index.js';
 import type { SessionStore } from '../src/stores/session-store.js';
@@ -24,7 +24,10 @@ export interface Sim {
   url: string;
   /** A fresh login code (a new user unless `openid` is given). */
   login(options?: { openid?: string; appid?: string }): Promise<{ code: string; openid: string }>;
-  userInfo(code: string, options?: { appid?: string; userInfo?: Record<string, unknown> }): Promise<UserDataReply>;
+  userInfo(
+    code: string,
+    options?: { appid?: string; userInfo?: Record<string, unknown> },
+  ): Promise<UserDataReply>;
   phoneCode(openid: string, appid?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -47,7 +50,8 @@ export async function startSim(apps = [testApp, otherApp]): Promise<Sim> {
     url,
     login: (options = {}) => post(`${url}/sim/login`, options),
     userInfo: (code, options = {}) => post(`${url}/sim/userinfo`, { code, ...options }),
-    phoneCode: async (openid, appid) => (await post<{ code: string }>(`${url}/sim/phonenumber`, { openid, appid })).code,
+    phoneCode: async (openid, appid) =>
+      (await post<{ code: string }>(`${url}/sim/phonenumber`, { openid, appid })).code,
     close: () => server.close(),
   };
 }

@@ -32,7 +32,11 @@ describe('Hutong JSON API at /api/v1', () => {
   test('login, session, profile, phone, logout', async () => {
     const { code, openid } = await f.sim.login();
     const data = await f.sim.userInfo(code, { userInfo: { nickName: 'API', avatarUrl: 'a' } });
-    const login = await api('POST', '/api/v1/login', { code, encryptedData: data.encryptedData, iv: data.iv });
+    const login = await api('POST', '/api/v1/login', {
+      code,
+      encryptedData: data.encryptedData,
+      iv: data.iv,
+    });
     assert.equal(login.status, 200);
     assert.equal(login.body.user.openId, openid);
     assert.equal(login.body.userInfo.nickName, 'API');
@@ -46,7 +50,12 @@ describe('Hutong JSON API at /api/v1', () => {
     const viaHeader = await api('GET', '/api/v1/session', undefined, { 'x-wx-skey': login.body.skey });
     assert.equal(viaHeader.status, 200);
 
-    const profile = await api('PUT', '/api/v1/profile', { profile: { nickName: '新名字', avatarUrl: 'https://a/b' } }, bearer);
+    const profile = await api(
+      'PUT',
+      '/api/v1/profile',
+      { profile: { nickName: '新名字', avatarUrl: 'https://a/b' } },
+      bearer,
+    );
     assert.equal(profile.body.user.profile.nickName, '新名字');
 
     const phone = await api('POST', '/api/v1/phone', { code: await f.sim.phoneCode(openid) }, bearer);
@@ -66,7 +75,13 @@ describe('Hutong JSON API at /api/v1', () => {
       ['POST', '/api/v1/login', { code: 'nope' }, 400, 'ERR_WX_CODE_INVALID'],
       ['POST', '/api/v1/login', { code: 'x'.repeat(300) }, 400, 'ERR_BAD_REQUEST'],
       ['POST', '/api/v1/login', { code: 'x', rawData: '{}' }, 400, 'ERR_HEADER_MISSING'],
-      ['POST', '/api/v1/login', { code: 'x', encryptedData: 'A'.repeat(70_000) }, 413, 'ERR_PAYLOAD_TOO_LARGE'],
+      [
+        'POST',
+        '/api/v1/login',
+        { code: 'x', encryptedData: 'A'.repeat(70_000) },
+        413,
+        'ERR_PAYLOAD_TOO_LARGE',
+      ],
       ['GET', '/api/v1/session', undefined, 401, 'ERR_SESSION_INVALID'],
       ['GET', '/api/v1/nowhere', undefined, 404, 'ERR_NOT_FOUND'],
       ['PUT', '/api/v1/profile', { profile: { nickName: 'x' } }, 401, 'ERR_SESSION_INVALID'],
@@ -82,10 +97,14 @@ describe('Hutong JSON API at /api/v1', () => {
 
   test('a request head over the limit is refused by the server, which keeps serving', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(`${base}/api/v1/session`, { headers: { 'x-wx-skey': 'a'.repeat(40_000) } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        `${base}/api/v1/session`,
+        { headers: { 'x-wx-skey': 'a'.repeat(40_000) } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -18,7 +18,10 @@ describe('Wafer 1 auth server API at /auth', () => {
     await f.close();
   });
 
-  const call = async (body: string | object, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+  const call = async (
+    body: string | object,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => {
     const response = await fetch(url, {
       method: 'POST',
       headers,
@@ -36,7 +39,9 @@ describe('Wafer 1 auth server API at /auth', () => {
   test('qcloud.cam.id_skey with encrypt_data + iv, then qcloud.cam.auth', async () => {
     const { code, openid } = await f.sim.login();
     const data = await f.sim.userInfo(code, { userInfo: { nickName: 'W1', avatarUrl: 'a' } });
-    const login = await call(envelope('qcloud.cam.id_skey', { code, encrypt_data: data.encryptedData, iv: data.iv }));
+    const login = await call(
+      envelope('qcloud.cam.id_skey', { code, encrypt_data: data.encryptedData, iv: data.iv }),
+    );
     assert.equal(login.returnCode, 0);
     assert.equal(login.returnMessage, 'NEW_SESSION_SUCCESS');
     const { id, skey, user_info, duration } = login.returnData;
@@ -99,7 +104,13 @@ describe('Wafer 1 auth server API at /auth', () => {
 
   test('undecryptable encrypt_data is 60021 and creates no user', async () => {
     const { code, openid } = await f.sim.login();
-    const reply = await call(envelope('qcloud.cam.id_skey', { code, encrypt_data: 'Zm9vYmFyYmF6cXV4cXV1eA==', iv: 'r7BXXKkLb8qrSNn05n0qiA==' }));
+    const reply = await call(
+      envelope('qcloud.cam.id_skey', {
+        code,
+        encrypt_data: 'Zm9vYmFyYmF6cXV4cXV1eA==',
+        iv: 'r7BXXKkLb8qrSNn05n0qiA==',
+      }),
+    );
     assert.equal(reply.returnCode, 60021);
     assert.equal(await f.store.getUser(testApp.appid, openid), null);
   });

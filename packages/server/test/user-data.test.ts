@@ -22,20 +22,31 @@ const encrypted = (payload: object) => ({
 const mark = (appId = appid, ageS = 0) => ({ appid: appId, timestamp: Math.floor(now / 1000) - ageS });
 
 test('good encrypted data: openId forced to the code2Session one, profile extracted', () => {
-  const result = verifyUserData(encrypted({ nickName: 'A', avatarUrl: 'u', unionId: 'un1', watermark: mark() }), checks);
+  const result = verifyUserData(
+    encrypted({ nickName: 'A', avatarUrl: 'u', unionId: 'un1', watermark: mark() }),
+    checks,
+  );
   assert.equal(result.userInfo.openId, openid);
   assert.deepEqual(result.profile, { nickName: 'A', avatarUrl: 'u' });
   assert.equal(result.unionId, 'un1');
 });
 
 test('watermark of another app, missing watermark', () => {
-  assert.throws(() => verifyUserData(encrypted({ watermark: mark('wx-other') }), checks), { code: 'ERR_USER_DATA_WATERMARK' });
-  assert.throws(() => verifyUserData(encrypted({ nickName: 'x' }), checks), { code: 'ERR_USER_DATA_WATERMARK' });
+  assert.throws(() => verifyUserData(encrypted({ watermark: mark('wx-other') }), checks), {
+    code: 'ERR_USER_DATA_WATERMARK',
+  });
+  assert.throws(() => verifyUserData(encrypted({ nickName: 'x' }), checks), {
+    code: 'ERR_USER_DATA_WATERMARK',
+  });
 });
 
 test('stale or future-dated watermark', () => {
-  assert.throws(() => verifyUserData(encrypted({ watermark: mark(appid, 601) }), checks), { code: 'ERR_USER_DATA_STALE' });
-  assert.throws(() => verifyUserData(encrypted({ watermark: mark(appid, -120) }), checks), { code: 'ERR_USER_DATA_STALE' });
+  assert.throws(() => verifyUserData(encrypted({ watermark: mark(appid, 601) }), checks), {
+    code: 'ERR_USER_DATA_STALE',
+  });
+  assert.throws(() => verifyUserData(encrypted({ watermark: mark(appid, -120) }), checks), {
+    code: 'ERR_USER_DATA_STALE',
+  });
   assert.doesNotThrow(() => verifyUserData(encrypted({ watermark: mark(appid, 599) }), checks));
 });
 
@@ -54,7 +65,8 @@ test('undecryptable, non-JSON and non-object plaintexts are ERR_USER_DATA_INVALI
     { kind: 'encrypted' as const, encryptedData: encryptUserData('{}', sessionKey, iv), iv: 'short' },
     { kind: 'legacy' as const, encryptData: 'AAAA' },
   ];
-  for (const input of bad) assert.throws(() => verifyUserData(input, checks), { code: 'ERR_USER_DATA_INVALID' });
+  for (const input of bad)
+    assert.throws(() => verifyUserData(input, checks), { code: 'ERR_USER_DATA_INVALID' });
 });
 
 test('legacy data decrypts without a watermark check', () => {
@@ -66,12 +78,25 @@ test('signed rawData: good, forged, uppercase hex accepted', () => {
   const rawData = JSON.stringify({ nickName: 'S', avatarUrl: 'a' });
   const signature = signRawData(rawData, sessionKey);
   assert.equal(verifyUserData({ kind: 'signed', rawData, signature }, checks).profile.nickName, 'S');
-  assert.equal(verifyUserData({ kind: 'signed', rawData, signature: signature.toUpperCase() }, checks).profile.nickName, 'S');
-  assert.throws(() => verifyUserData({ kind: 'signed', rawData, signature: signRawData(rawData, 'x') }, checks), {
-    code: 'ERR_USER_DATA_SIGNATURE',
-  });
+  assert.equal(
+    verifyUserData({ kind: 'signed', rawData, signature: signature.toUpperCase() }, checks).profile.nickName,
+    'S',
+  );
+  assert.throws(
+    () => verifyUserData({ kind: 'signed', rawData, signature: signRawData(rawData, 'x') }, checks),
+    {
+      code: 'ERR_USER_DATA_SIGNATURE',
+    },
+  );
   const notJson = 'nope';
-  assert.throws(() => verifyUserData({ kind: 'signed', rawData: notJson, signature: signRawData(notJson, sessionKey) }, checks), {
-    code: 'ERR_USER_DATA_INVALID',
-  });
+  assert.throws(
+    () =>
+      verifyUserData(
+        { kind: 'signed', rawData: notJson, signature: signRawData(notJson, sessionKey) },
+        checks,
+      ),
+    {
+      code: 'ERR_USER_DATA_INVALID',
+    },
+  );
 });

@@ -45,8 +45,10 @@ describe('HttpWeChatApi against the simulator', () => {
   test('wrong secret → ERR_WX_CREDENTIALS, and the secret never appears in the message', async () => {
     const api = new HttpWeChatApi({ baseUrl: sim.url });
     const { code } = await sim.login();
-    await rejectsWith(api.code2Session({ appid: testApp.appid, secret: 'wrong-secret-value' }, code), 'ERR_WX_CREDENTIALS', (e) =>
-      assert.ok(!e.message.includes('wrong-secret-value')),
+    await rejectsWith(
+      api.code2Session({ appid: testApp.appid, secret: 'wrong-secret-value' }, code),
+      'ERR_WX_CREDENTIALS',
+      (e) => assert.ok(!e.message.includes('wrong-secret-value')),
     );
   });
 
@@ -73,7 +75,9 @@ describe('HttpWeChatApi against a misbehaving WeChat', () => {
     });
     const api = new HttpWeChatApi({ baseUrl: url, timeoutMs: 200 });
     const started = Date.now();
-    await rejectsWith(api.code2Session(testApp, 'c'), 'ERR_WX_UNAVAILABLE', (e) => assert.ok(!e.message.includes(testApp.secret)));
+    await rejectsWith(api.code2Session(testApp, 'c'), 'ERR_WX_UNAVAILABLE', (e) =>
+      assert.ok(!e.message.includes(testApp.secret)),
+    );
     assert.ok(Date.now() - started < 2000);
   });
 
@@ -90,7 +94,10 @@ describe('HttpWeChatApi against a misbehaving WeChat', () => {
     ];
     for (const [status, body] of replies) {
       const { url } = await start((_req, res) => res.writeHead(status).end(body));
-      await rejectsWith(new HttpWeChatApi({ baseUrl: url }).code2Session(testApp, 'c'), 'ERR_WX_BAD_RESPONSE');
+      await rejectsWith(
+        new HttpWeChatApi({ baseUrl: url }).code2Session(testApp, 'c'),
+        'ERR_WX_BAD_RESPONSE',
+      );
     }
   });
 
@@ -117,11 +124,17 @@ describe('HttpWeChatApi against a misbehaving WeChat', () => {
         issued += 1;
         return res.end(JSON.stringify({ access_token: `t${issued}`, expires_in: 7200 }));
       }
-      if (req.url?.includes('access_token=t1')) return res.end(JSON.stringify({ errcode: 40001, errmsg: 'invalid credential' }));
+      if (req.url?.includes('access_token=t1'))
+        return res.end(JSON.stringify({ errcode: 40001, errmsg: 'invalid credential' }));
       return res.end(
         JSON.stringify({
           errcode: 0,
-          phone_info: { phoneNumber: '1', purePhoneNumber: '1', countryCode: '86', watermark: { appid: testApp.appid, timestamp: 1 } },
+          phone_info: {
+            phoneNumber: '1',
+            purePhoneNumber: '1',
+            countryCode: '86',
+            watermark: { appid: testApp.appid, timestamp: 1 },
+          },
         }),
       );
     });

@@ -36,7 +36,11 @@ export class LoginService extends ServiceBase {
   private backend(): AuthBackend {
     const cfg = (this.constructor as typeof LoginService).config;
     return (
-      cfg.getAuthBackend() ?? new Wafer1RemoteBackend(() => cfg.getAuthServerUrl(), () => cfg.getNetworkTimeout())
+      cfg.getAuthBackend() ??
+      new Wafer1RemoteBackend(
+        () => cfg.getAuthServerUrl(),
+        () => cfg.getNetworkTimeout(),
+      )
     );
   }
 
@@ -68,8 +72,7 @@ export class LoginService extends ServiceBase {
         const { userInfo } = await this.backend().check(skey, id);
         return { userInfo };
       } catch (error) {
-        const invalid =
-          error instanceof HutongError && error.code === 'ERR_SESSION_INVALID';
+        const invalid = error instanceof HutongError && error.code === 'ERR_SESSION_INVALID';
         throw this.fail(invalid ? wafer1ErrorTypes.invalidSession : wafer1ErrorTypes.checkLoginFailed, error);
       }
     };
@@ -88,7 +91,10 @@ export class LoginService extends ServiceBase {
     const message = error instanceof Error ? error.message : String(error);
     const code = error instanceof HutongError ? error.code : undefined;
     // A missing session header is an invalid session to the client: it logs in again.
-    const effective = code === 'ERR_HEADER_MISSING' && type !== wafer1ErrorTypes.loginFailed ? wafer1ErrorTypes.invalidSession : type;
+    const effective =
+      code === 'ERR_HEADER_MISSING' && type !== wafer1ErrorTypes.loginFailed
+        ? wafer1ErrorTypes.invalidSession
+        : type;
     const failure = new LoginServiceError(effective, message, code);
     if (!this.res.headersSent) {
       this.writeJsonResult({ [WAFER_MAGIC]: 1, error: failure.type, message: failure.message });
@@ -96,7 +102,10 @@ export class LoginService extends ServiceBase {
     return failure;
   }
 
-  private settle(promise: Promise<LoginServiceResult>, callback?: Callback): Promise<LoginServiceResult> | undefined {
+  private settle(
+    promise: Promise<LoginServiceResult>,
+    callback?: Callback,
+  ): Promise<LoginServiceResult> | undefined {
     if (typeof callback !== 'function') return promise;
     promise.then(
       (result) => setTimeout(() => callback(null, result), 0),

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** What the Wafer 1 services need of a request and a response (Node's own, as in Express or Koa). */
-export type RequestLike = Pick<IncomingMessage, 'headers'> & { socket?: { remoteAddress?: string | undefined } };
+export type RequestLike = Pick<IncomingMessage, 'headers'> & {
+  socket?: { remoteAddress?: string | undefined };
+};
 export type ResponseLike = Pick<ServerResponse, 'writeHead' | 'end' | 'headersSent'>;
 
 export class ServiceBase {
@@ -17,7 +19,14 @@ export class ServiceBase {
     }
   }
 
-  static create<T extends ServiceBase>(this: new (req: RequestLike, res: ResponseLike) => T, req: RequestLike, res: ResponseLike): T {
+  static create<T extends ServiceBase>(
+    this: new (
+      req: RequestLike,
+      res: ResponseLike,
+    ) => T,
+    req: RequestLike,
+    res: ResponseLike,
+  ): T {
     return new this(req, res);
   }
 

@@ -55,7 +55,8 @@ export function createWafer2Auth(target: AuthTarget) {
       const { userInfo, user } = await backend.check(skey);
       return { loginState: LOGIN_STATE.SUCCESS, userinfo: userInfo, ...(user ? { user } : {}) };
     } catch (error) {
-      if (asHutongError(error).code === 'ERR_SESSION_INVALID') return { loginState: LOGIN_STATE.FAILED, userinfo: {} };
+      if (asHutongError(error).code === 'ERR_SESSION_INVALID')
+        return { loginState: LOGIN_STATE.FAILED, userinfo: {} };
       throw error;
     }
   }

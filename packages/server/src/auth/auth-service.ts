@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { HutongError, type PhoneInfo, type PublicUser, type WxProfile, type WxUserInfo } from '@hutong/protocol';
+import {
+  HutongError,
+  type PhoneInfo,
+  type PublicUser,
+  type WxProfile,
+  type WxUserInfo,
+} from '@hutong/protocol';
 import { safeEqual } from '@hutong/protocol/wechat-crypto';
 import type { SessionRecord, SessionStore, SessionWithUser, UserRecord } from '../stores/session-store.js';
 import { type RateLimit, RateLimiter } from './rate-limiter.js';
@@ -91,7 +97,8 @@ export class AuthService {
     if (!first) throw new TypeError('AuthService needs at least one app');
     this.apps = new Map(options.apps.map((app) => [app.appid, app]));
     this.defaultAppid = options.defaultAppid ?? first.appid;
-    if (!this.apps.has(this.defaultAppid)) throw new TypeError(`default app ${this.defaultAppid} is not configured`);
+    if (!this.apps.has(this.defaultAppid))
+      throw new TypeError(`default app ${this.defaultAppid} is not configured`);
     this.store = options.store;
     this.wechat = options.wechat;
     this.now = options.now ?? Date.now;
@@ -148,7 +155,9 @@ export class AuthService {
       idleExpiresAt: Math.min(now + this.idleTtl, now + this.ttl),
     };
     await this.store.createSession(session, { replaceUserSessions: this.singleSession });
-    const userInfo = verified ? { ...verified.userInfo, ...(unionid ? { unionId: unionid } : {}) } : wxUserInfoOf(user);
+    const userInfo = verified
+      ? { ...verified.userInfo, ...(unionid ? { unionId: unionid } : {}) }
+      : wxUserInfoOf(user);
     return { session, user, userInfo, isNewUser: existing === null };
   }
 
@@ -189,7 +198,10 @@ export class AuthService {
     try {
       phone = await this.wechat.getPhoneNumber(app, code, user.openid);
     } catch (error) {
-      if (error instanceof HutongError && (error.code === 'ERR_WX_CODE_INVALID' || error.code === 'ERR_WX_CODE_USED')) {
+      if (
+        error instanceof HutongError &&
+        (error.code === 'ERR_WX_CODE_INVALID' || error.code === 'ERR_WX_CODE_USED')
+      ) {
         throw new HutongError('ERR_PHONE_CODE_INVALID', undefined, { cause: error });
       }
       throw error;

@@ -41,7 +41,8 @@ export class RateLimiter {
 
   private evict(now: number): void {
     for (const [key, window] of this.windows) {
-      if (now - window.start >= this.rule.windowMs || this.windows.size >= this.maxKeys) this.windows.delete(key);
+      if (now - window.start >= this.rule.windowMs || this.windows.size >= this.maxKeys)
+        this.windows.delete(key);
       else break;
     }
   }

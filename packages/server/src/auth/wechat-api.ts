@@ -4,8 +4,8 @@ import {
   decode,
   type ErrorCode,
   HutongError,
-  PhoneNumberOk,
   type PhoneInfo,
+  PhoneNumberOk,
   WxError,
   wxErrcodes,
 } from '@hutong/protocol';

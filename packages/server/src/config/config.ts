@@ -57,7 +57,8 @@ function int(env: Env, key: string, fallback: number, min = 0): number {
   const raw = read(env, key);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(key, `expected an integer ≥ ${min}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigError(key, `expected an integer ≥ ${min}, got "${raw}"`);
   return value;
 }
 
@@ -75,14 +76,16 @@ function apps(env: Env, fallback: AppCredentials[]): AppCredentials[] {
   if (list) {
     return list.split(',').map((pair) => {
       const [appid, secret] = pair.split(':').map((part) => part.trim());
-      if (!appid || !secret) throw new ConfigError('HUTONG_APPS', 'expected appid:secret pairs separated by commas');
+      if (!appid || !secret)
+        throw new ConfigError('HUTONG_APPS', 'expected appid:secret pairs separated by commas');
       return { appid, secret };
     });
   }
   const appid = read(env, 'HUTONG_APPID');
   const secret = read(env, 'HUTONG_APP_SECRET');
   if (appid && secret) return [{ appid, secret }];
-  if (appid || secret) throw new ConfigError(appid ? 'HUTONG_APP_SECRET' : 'HUTONG_APPID', 'set both or neither');
+  if (appid || secret)
+    throw new ConfigError(appid ? 'HUTONG_APP_SECRET' : 'HUTONG_APPID', 'set both or neither');
   if (fallback.length > 0) return fallback;
   throw new ConfigError('HUTONG_APPS', 'no mini program app configured (HUTONG_APPID and HUTONG_APP_SECRET)');
 }
@@ -119,10 +122,9 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
   return {
     host,
     port,
-    publicUrl: (read(env, 'HUTONG_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(
-      /\/+$/,
-      '',
-    ),
+    publicUrl: (
+      read(env, 'HUTONG_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+    ).replace(/\/+$/, ''),
     dataDir,
     store: store(env, dataDir),
     apps: apps(env, defaults.apps ?? []),

@@ -1,15 +1,15 @@
 import {
   LoginRequest,
-  SessionView as SessionViewSchema,
   PhoneBindRequest,
   ProfileUpdateRequest,
   type SessionView,
+  SessionView as SessionViewSchema,
   type WxProfile,
 } from '@hutong/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import { type AuthService, publicUserOf, wxUserInfoOf } from '../auth/auth-service.js';
 import type { SessionWithUser } from '../stores/session-store.js';
-import { userDataFrom, sessionToken } from './request-helpers.js';
+import { sessionToken, userDataFrom } from './request-helpers.js';
 
 export interface ApiRoutesOptions {
   auth: AuthService;
@@ -33,17 +33,21 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { aut
   // Response schemas let Fastify serialise with a compiled stringifier (and drop stray fields).
   const sessionReply = { response: { 200: SessionViewSchema } };
 
-  app.post<{ Body: LoginRequest }>('/login', { schema: { body: LoginRequest, ...sessionReply } }, async (request) => {
-    const { code, appid, ...fields } = request.body;
-    const userData = userDataFrom(fields);
-    const result = await auth.login({
-      code,
-      ip: request.ip,
-      ...(appid ? { appid } : {}),
-      ...(userData ? { userData } : {}),
-    });
-    return sessionView(result, result.userInfo);
-  });
+  app.post<{ Body: LoginRequest }>(
+    '/login',
+    { schema: { body: LoginRequest, ...sessionReply } },
+    async (request) => {
+      const { code, appid, ...fields } = request.body;
+      const userData = userDataFrom(fields);
+      const result = await auth.login({
+        code,
+        ip: request.ip,
+        ...(appid ? { appid } : {}),
+        ...(userData ? { userData } : {}),
+      });
+      return sessionView(result, result.userInfo);
+    },
+  );
 
   app.get('/session', { schema: sessionReply }, async (request) =>
     sessionView(await auth.check(sessionToken(request.headers))),
@@ -63,8 +67,12 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { aut
     return { user: publicUserOf(user), phone };
   });
 
-  app.put<{ Body: { profile: WxProfile } }>('/profile', { schema: { body: ProfileUpdateRequest } }, async (request) => {
-    const user = await auth.updateProfile(sessionToken(request.headers), request.body.profile);
-    return { user: publicUserOf(user) };
-  });
+  app.put<{ Body: { profile: WxProfile } }>(
+    '/profile',
+    { schema: { body: ProfileUpdateRequest } },
+    async (request) => {
+      const user = await auth.updateProfile(sessionToken(request.headers), request.body.profile);
+      return { user: publicUserOf(user) };
+    },
+  );
 };

@@ -9,7 +9,8 @@ export const MAX_HEADER_VALUE = 16 * 1024;
 export function header(headers: IncomingHttpHeaders, name: string): string {
   const raw = headers[name.toLowerCase()];
   const value = (Array.isArray(raw) ? raw[0] : raw) ?? '';
-  if (value.length > MAX_HEADER_VALUE) throw new HutongError('ERR_PAYLOAD_TOO_LARGE', `Header ${name} is too long`);
+  if (value.length > MAX_HEADER_VALUE)
+    throw new HutongError('ERR_PAYLOAD_TOO_LARGE', `Header ${name} is too long`);
   return value.trim();
 }
 

@@ -57,7 +57,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return reply.code(hutong.status).send(apiErrorBody(hutong));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(apiErrorBody(new HutongError('ERR_NOT_FOUND', `No route ${request.method} ${request.url}`))),
+    reply
+      .code(404)
+      .send(apiErrorBody(new HutongError('ERR_NOT_FOUND', `No route ${request.method} ${request.url}`))),
   );
 
   app.get('/healthz', async () => ({ ok: true }));

@@ -2,10 +2,10 @@ import {
   decode,
   HutongError,
   parseJson,
-  type Wafer1Response,
   Wafer1CheckPara,
   Wafer1Envelope,
   Wafer1LoginPara,
+  type Wafer1Response,
   wafer1Interfaces,
 } from '@hutong/protocol';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -50,7 +50,9 @@ async function handle(auth: AuthService, body: unknown): Promise<Wafer1Response<
       ...(userData ? { userData } : {}),
     });
     const { session } = result;
-    const duration = Math.floor((Math.min(session.expiresAt, session.idleExpiresAt) - session.createdAt) / 1000);
+    const duration = Math.floor(
+      (Math.min(session.expiresAt, session.idleExpiresAt) - session.createdAt) / 1000,
+    );
     return reply(0, result.isNewUser ? 'NEW_SESSION_SUCCESS' : 'UPDATE_SESSION_SUCCESS', {
       id: result.user.id,
       skey: session.skey,
@@ -69,7 +71,10 @@ async function handle(auth: AuthService, body: unknown): Promise<Wafer1Response<
  * The Wafer 1 auth server API (PROTOCOLS.md §2) for qcloud-weapp-server-sdk and its siblings:
  * always HTTP 200, errors as `returnCode` (unknown or expired session = 60012).
  */
-export const wafer1AuthRoutes: FastifyPluginAsync<Wafer1AuthOptions> = async (app: FastifyInstance, options) => {
+export const wafer1AuthRoutes: FastifyPluginAsync<Wafer1AuthOptions> = async (
+  app: FastifyInstance,
+  options,
+) => {
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
