@@ -29,8 +29,40 @@ export interface CreateHutongOptions {
   purgeIntervalMs?: number;
 }
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: redactedPaths, censor: '[redacted]' } });
+const SECRET_QUERY = /([?&](?:secret|js_code|code|access_token|signature)=)[^&#]*/gi;
+
+/** A URL with the values of secret-bearing query parameters replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]');
+}
+
+interface RequestLike {
+  method?: string;
+  url?: string;
+  headers?: Record<string, unknown>;
+  socket?: { remoteAddress?: string; remotePort?: number };
+}
+
+/**
+ * JSON logs: requests logged as method, url (secret query values redacted), host and peer; no
+ * headers, no bodies. `destination` defaults to stdout.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+    serializers: {
+      req: (req: RequestLike) => ({
+        method: req.method,
+        url: redactUrl(req.url ?? ''),
+        host: req.headers?.['host'],
+        remoteAddress: req.socket?.remoteAddress,
+        remotePort: req.socket?.remotePort,
+      }),
+      err: pino.stdSerializers.err,
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Wires configuration → store → WeChat client → auth service → HTTP server. */
