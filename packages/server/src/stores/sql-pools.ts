@@ -18,6 +18,21 @@ export interface SqlConnectOptions {
   queryTimeoutMs: number;
 }
 
+/** Data statements are prepared once per connection and reused; DDL goes through plain queries. */
+const DML = /^\s*(select|insert|update|delete|with)\b/i;
+
+/** Named prepared statements per distinct SQL text, bounded so odd queries cannot grow it. */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string | undefined {
+  if (!DML.test(text)) return undefined;
+  let name = statementNames.get(text);
+  if (!name && statementNames.size < 256) {
+    name = `hutong_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /**
  * mysql2 has no pool-wide query timeout, so each query Kysely sends carries one; a connection
  * whose query timed out is destroyed (its reply may still arrive) and the pool opens a fresh one.
@@ -26,10 +41,13 @@ function timedMysqlPool(pool: Mysql2Pool, timeout: number) {
   const wrap = (raw: PoolConnection) => ({
     query(text: string, values: unknown[], callback?: (error: unknown, result: never) => void) {
       if (!callback) return raw.query(text, values);
-      return raw.query({ sql: text, values, timeout }, (error: QueryError | null, result: unknown) => {
+      const done = (error: QueryError | null, result: unknown) => {
         if (error?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') raw.destroy();
         callback(error, result as never);
-      });
+      };
+      // mysql2's execute() prepares the statement once per connection (server-side) and reuses it.
+      if (DML.test(text)) return raw.execute({ sql: text, values, timeout }, done);
+      return raw.query({ sql: text, values, timeout }, done);
     },
     release: () => raw.release(),
   });
@@ -51,11 +69,13 @@ function disposingPgPool(pool: pg.Pool): PostgresPool {
       const client = await pool.connect();
       let broken = false;
       const wrapped = {
-        query: (text: string, values: unknown[]) =>
-          client.query(text, values).catch((error: unknown) => {
+        query: (text: string, values: unknown[]) => {
+          const name = statementName(text);
+          return client.query(name ? { name, text, values } : { text, values }).catch((error: unknown) => {
             if (!(error instanceof pg.DatabaseError)) broken = true;
             throw error;
-          }),
+          });
+        },
         release: () => client.release(broken || undefined),
       };
       return wrapped as unknown as PostgresPoolClient;

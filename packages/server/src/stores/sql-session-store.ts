@@ -3,7 +3,7 @@
  * with what differs between the two in sql-dialect.ts. Tables are `<prefix>users`,
  * `<prefix>sessions` and `<prefix>migrations`; times are BIGINT epoch milliseconds.
  */
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type {
   SessionRecord,
   SessionStore,
@@ -17,6 +17,7 @@ import { migrate } from './sql-schema.js';
 import {
   fromSession,
   guard,
+  type JoinedRow,
   newUserId,
   splitJoined,
   toSession,
@@ -42,6 +43,7 @@ export class SqlSessionStore implements SessionStore {
   readonly kind: SqlKind;
   readonly #db: Kysely<SqlDatabase>;
   readonly #prefix: string;
+  readonly #getSessionQuery: CompiledQuery<JoinedRow>;
 
   constructor(options: SqlSessionStoreOptions) {
     this.kind = options.kind;
@@ -54,6 +56,24 @@ export class SqlSessionStore implements SessionStore {
       connectTimeoutMs: options.connectTimeoutMs ?? 2000,
       queryTimeoutMs: options.queryTimeoutMs ?? 5000,
     });
+    this.#getSessionQuery = this.#db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('sessions')
+      .select([
+        'users.id as u_id',
+        'users.appid as u_appid',
+        'users.openid as u_openid',
+        'users.unionid as u_unionid',
+        'users.profile as u_profile',
+        'users.phone_number as u_phone_number',
+        'users.created_at as u_created_at',
+        'users.updated_at as u_updated_at',
+      ])
+      .where('sessions.skey', '=', '')
+      .where('sessions.expires_at', '>', 0)
+      .where('sessions.idle_expires_at', '>', 0)
+      .compile() as CompiledQuery<JoinedRow>;
   }
 
   #guard<T>(op: string, fn: (db: Kysely<SqlDatabase>) => Promise<T>): Promise<T> {
@@ -119,24 +139,12 @@ export class SqlSessionStore implements SessionStore {
 
   getSession(skey: string, now: number): Promise<SessionWithUser | null> {
     return this.#guard('getSession', async (db) => {
-      const row = await db
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .selectAll('sessions')
-        .select([
-          'users.id as u_id',
-          'users.appid as u_appid',
-          'users.openid as u_openid',
-          'users.unionid as u_unionid',
-          'users.profile as u_profile',
-          'users.phone_number as u_phone_number',
-          'users.created_at as u_created_at',
-          'users.updated_at as u_updated_at',
-        ])
-        .where('sessions.skey', '=', skey)
-        .where('sessions.expires_at', '>', now)
-        .where('sessions.idle_expires_at', '>', now)
-        .executeTakeFirst();
+      // The hot path: compiled once, run with fresh parameters (skey, now, now in SQL order).
+      const { rows } = await db.executeQuery<JoinedRow>({
+        ...this.#getSessionQuery,
+        parameters: [skey, now, now],
+      });
+      const row = rows[0];
       return row ? splitJoined(row) : null;
     });
   }
