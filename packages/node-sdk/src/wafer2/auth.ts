@@ -16,13 +16,13 @@ export type ValidationResult =
   | { loginState: typeof LOGIN_STATE.SUCCESS; userinfo: WxUserInfo; user?: PublicUser }
   | { loginState: typeof LOGIN_STATE.FAILED; userinfo: Record<string, never> };
 
-interface RequestLike {
+export interface RequestLike {
   headers: IncomingHttpHeaders;
   socket?: { remoteAddress?: string | undefined };
   ip?: string | undefined;
 }
 
-interface KoaContextLike {
+export interface KoaContextLike {
   req: RequestLike;
   state: Record<string, unknown>;
 }

@@ -40,22 +40,24 @@ local ref = redis.call('GET', KEYS[1])
 if not ref then return nil end
 return redis.call('HGETALL', ARGV[1] .. 'user:' .. ref)`;
 
-/** KEYS: session, user-sessions. ARGV: prefix, replace ('1'|'0'), ttl ms, skey, field/value pairs. */
+/** KEYS: session, user-sessions. ARGV: prefix, replace ('1'|'0'), ttl ms, skey, field/value pairs.
+ * Returns the skeys of the sessions it replaced. */
 const createSession = `
+local replaced = {}
 if ARGV[2] == '1' then
   for _, skey in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-    redis.call('DEL', ARGV[1] .. 'session:' .. skey)
+    if redis.call('DEL', ARGV[1] .. 'session:' .. skey) == 1 then replaced[#replaced + 1] = skey end
   end
   redis.call('DEL', KEYS[2])
 end
 local ttl = tonumber(ARGV[3])
-if ttl <= 0 then return 0 end
+if ttl <= 0 then return replaced end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('SADD', KEYS[2], ARGV[4])
 if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
-return 1`;
+return replaced`;
 
 /** KEYS: session. ARGV: prefix. Returns { session hash, user hash } or nil. */
 const getSession = `
@@ -90,14 +92,14 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', ARGV[1] .. 'user-sessions:' .. user, ARGV[2])
 return 1`;
 
-/** KEYS: user-sessions. ARGV: prefix. Returns how many sessions were deleted. */
+/** KEYS: user-sessions. ARGV: prefix. Returns the skeys of the sessions it deleted. */
 const deleteUserSessions = `
-local n = 0
+local deleted = {}
 for _, skey in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  n = n + redis.call('DEL', ARGV[1] .. 'session:' .. skey)
+  if redis.call('DEL', ARGV[1] .. 'session:' .. skey) == 1 then deleted[#deleted + 1] = skey end
 end
 redis.call('DEL', KEYS[1])
-return n`;
+return deleted`;
 
 /** KEYS: user-sessions. ARGV: prefix. Returns the session hashes; prunes skeys whose key expired. */
 const listUserSessions = `

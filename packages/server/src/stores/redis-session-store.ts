@@ -10,6 +10,7 @@
 import { Redis } from 'ioredis';
 import { fieldArgs, type Hash, sessionFields, toHash, toSession, toUser, userRef } from './redis-records.js';
 import { type RedisScriptName, redisScripts } from './redis-scripts.js';
+import { RedisTrackingCache } from './redis-tracking-cache.js';
 import type {
   SessionRecord,
   SessionStore,
@@ -29,6 +30,13 @@ export interface RedisSessionStoreOptions {
   commandTimeoutMs?: number;
   /** Longest pause between reconnect attempts. Default 1000 ms. */
   maxReconnectDelayMs?: number;
+  /**
+   * Sessions and users kept in this process, invalidated by Redis (CLIENT TRACKING) the moment
+   * another client changes them. Default 10,000 entries; 0 turns the cache off.
+   */
+  localCacheEntries?: number;
+  /** How often the cache's invalidation link is checked; it stops serving after two misses. Default 1000 ms. */
+  localCacheHeartbeatMs?: number;
 }
 
 type Script = (...args: (string | number)[]) => Promise<unknown>;
@@ -37,11 +45,14 @@ export class RedisSessionStore implements SessionStore {
   readonly kind = 'redis';
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #cache: RedisTrackingCache | undefined;
+  readonly #connectTimeout: number;
 
   constructor(options: RedisSessionStoreOptions) {
     this.#prefix = options.prefix ?? 'hutong:';
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
     const connectTimeout = options.connectTimeoutMs ?? 1000;
+    this.#connectTimeout = connectTimeout;
     const redis = new Redis(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -68,6 +79,16 @@ export class RedisSessionStore implements SessionStore {
     });
     for (const event of ['ready', 'close']) redis.on(event, () => clearTimeout(readyTimer));
     for (const [name, script] of Object.entries(redisScripts)) redis.defineCommand(`hutong_${name}`, script);
+    const cacheEntries = options.localCacheEntries ?? 10_000;
+    this.#cache =
+      cacheEntries > 0
+        ? new RedisTrackingCache(redis, cacheEntries, options.localCacheHeartbeatMs)
+        : undefined;
+  }
+
+  /** Whether reads are currently served through the tracked local cache (tests, metrics). */
+  get cacheActive(): boolean {
+    return this.#cache?.active ?? false;
   }
 
   /** Like `guard`; a timed-out command also drops the connection, which may be half-open. */
@@ -96,6 +117,7 @@ export class RedisSessionStore implements SessionStore {
       const status = this.#redis.status;
       if (status === 'wait' || status === 'end') await this.#redis.connect();
       await this.#redis.ping();
+      await this.#cache?.start(this.#connectTimeout);
     });
   }
 
@@ -109,6 +131,7 @@ export class RedisSessionStore implements SessionStore {
       const hash = toHash(
         await this.#script('upsertUser', keys, ref, newUserId(), appid, openid, now, ...fields),
       );
+      this.#cache?.invalidate(keys);
       if (!hash) throw new Error('upsert returned no user');
       return toUser(hash);
     });
@@ -134,11 +157,21 @@ export class RedisSessionStore implements SessionStore {
       const ttl = Math.min(session.expiresAt, session.idleExpiresAt) - Date.now();
       const keys = [this.#key('session', session.skey), this.#key('user-sessions', session.userId)];
       const replace = options.replaceUserSessions ? '1' : '0';
-      await this.#script('createSession', keys, replace, ttl, session.skey, ...sessionFields(session));
+      const replaced = await this.#script(
+        'createSession',
+        keys,
+        replace,
+        ttl,
+        session.skey,
+        ...sessionFields(session),
+      );
+      this.#invalidateSessions([session.skey, ...(replaced as string[])]);
     });
   }
 
   getSession(skey: string, now: number): Promise<SessionWithUser | null> {
+    const cache = this.#cache;
+    if (cache?.active) return this.#guard('getSession', () => this.#cachedSession(cache, skey, now));
     return this.#guard('getSession', async () => {
       const reply = await this.#script('getSession', [this.#key('session', skey)]);
       if (!Array.isArray(reply)) return null;
@@ -149,22 +182,59 @@ export class RedisSessionStore implements SessionStore {
     });
   }
 
+  /**
+   * Our own writes drop the local copies at once: Redis's invalidation message travels on another
+   * connection and may arrive after the write's reply, and a read right after a write must see it.
+   */
+  #invalidateSessions(skeys: string[]): void {
+    this.#cache?.invalidate(skeys.map((skey) => this.#key('session', skey)));
+  }
+
+  /** Two plain reads (tracked by Redis) on a miss, none on a hit. */
+  async #cachedSession(
+    cache: RedisTrackingCache,
+    skey: string,
+    now: number,
+  ): Promise<SessionWithUser | null> {
+    const read = (key: string) => async () => {
+      const hash = await this.#redis.hgetall(key);
+      return Object.keys(hash).length > 0 ? hash : null;
+    };
+    const sessionKey = this.#key('session', skey);
+    const session = await cache.get(sessionKey, read(sessionKey));
+    const ref = session?.['userRef'];
+    if (!session || !ref) return null;
+    const record = toSession(session);
+    // The key's TTL follows this process's clock; a cached copy must not outlive the key.
+    if (!isLive(record, now) || !isLive(record, Date.now())) return null;
+    const userKey = this.#key('user', ref);
+    const user = await cache.get(userKey, read(userKey));
+    return user ? { session: record, user: toUser(user) } : null;
+  }
+
   touchSession(skey: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {
     return this.#guard('touchSession', async () => {
       const keys = [this.#key('session', skey)];
       await this.#script('touchSession', keys, skey, lastSeenAt, idleExpiresAt, Date.now());
+      this.#cache?.invalidate(keys);
     });
   }
 
   deleteSession(skey: string): Promise<boolean> {
     return this.#guard('deleteSession', async () => {
-      return (await this.#script('deleteSession', [this.#key('session', skey)], skey)) === 1;
+      const deleted = (await this.#script('deleteSession', [this.#key('session', skey)], skey)) === 1;
+      this.#invalidateSessions([skey]);
+      return deleted;
     });
   }
 
   deleteUserSessions(userId: string): Promise<number> {
     return this.#guard('deleteUserSessions', async () => {
-      return Number(await this.#script('deleteUserSessions', [this.#key('user-sessions', userId)]));
+      const deleted = (await this.#script('deleteUserSessions', [
+        this.#key('user-sessions', userId),
+      ])) as string[];
+      this.#invalidateSessions(deleted);
+      return deleted.length;
     });
   }
 
@@ -190,6 +260,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** Quits politely when connected; otherwise just drops the socket and any reconnect timer. */
   async close(): Promise<void> {
+    await this.#cache?.close();
     if (this.#redis.status === 'ready') {
       try {
         await this.#redis.quit();

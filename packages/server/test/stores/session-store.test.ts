@@ -63,7 +63,15 @@ const sqlite: StoreFactory = async () => {
   return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
 };
 
-function redis(url: string, options: { connectTimeoutMs?: number; commandTimeoutMs?: number } = {}) {
+function redis(
+  url: string,
+  options: {
+    connectTimeoutMs?: number;
+    commandTimeoutMs?: number;
+    localCacheEntries?: number;
+    localCacheHeartbeatMs?: number;
+  } = {},
+) {
   const prefix = `hutong-test:${uniqueSuffix()}:`;
   const store = new RedisSessionStore({ url, prefix, ...options });
   return { store, cleanup: () => dropRedisKeys(redisSvc.url, prefix) };
@@ -79,6 +87,9 @@ function sqlStore(kind: 'mysql' | 'postgres', url: string, timeoutMs?: number) {
 
 sessionStoreSuite('sqlite', sqlite);
 sessionStoreSuite('redis', async () => redis(redisSvc.url), { skip: redisSvc.skip });
+sessionStoreSuite('redis without local cache', async () => redis(redisSvc.url, { localCacheEntries: 0 }), {
+  skip: redisSvc.skip,
+});
 sessionStoreSuite('mysql', async () => sqlStore('mysql', mysqlSvc.url), { skip: mysqlSvc.skip });
 sessionStoreSuite('postgres', async () => sqlStore('postgres', postgresSvc.url), { skip: postgresSvc.skip });
 
@@ -221,6 +232,68 @@ function recoverySuite(
   });
 }
 
-recoverySuite('redis', redisSvc, (url) => redis(url, { connectTimeoutMs: 300, commandTimeoutMs: 300 }));
+recoverySuite('redis', redisSvc, (url) =>
+  redis(url, { connectTimeoutMs: 300, commandTimeoutMs: 300, localCacheEntries: 0 }),
+);
+
+describe('RedisSessionStore local cache (CLIENT TRACKING)', { skip: redisSvc.skip }, () => {
+  it('serves repeated reads locally and sees other nodes’ changes at once', async () => {
+    const prefix = `hutong-test:${uniqueSuffix()}:`;
+    const a = new RedisSessionStore({ url: redisSvc.url, prefix });
+    const b = new RedisSessionStore({ url: redisSvc.url, prefix, localCacheEntries: 0 });
+    try {
+      await Promise.all([a.init(), b.init()]);
+      assert.equal(a.cacheActive, true);
+      const now = Date.now();
+      const user = await b.upsertUser(login(), now);
+      const session = sessionOf(user, now);
+      await b.createSession(session, { replaceUserSessions: false });
+      assert.deepEqual((await a.getSession(session.skey, now))?.session, session);
+      // Another node changes the user and the session: node A must not keep its copies.
+      await b.upsertUser({ appid: user.appid, openid: user.openid, phoneNumber: '+86 1' }, now + 1);
+      await b.touchSession(session.skey, now + 5, now + 999_999);
+      const seen = await eventually(500, async () => {
+        const got = await a.getSession(session.skey, now);
+        assert.equal(got?.user.phoneNumber, '+86 1');
+        assert.equal(got?.session.lastSeenAt, now + 5);
+        return got;
+      });
+      assert.ok(seen);
+      await b.deleteSession(session.skey);
+      await eventually(500, async () => assert.equal(await a.getSession(session.skey, now), null));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await dropRedisKeys(redisSvc.url, prefix);
+    }
+  });
+
+  it('stops serving from the cache within two heartbeats of a stalled link, and recovers', async () => {
+    const proxy = await startTcpProxy(redisSvc.url);
+    const { store, cleanup } = redis(proxy.url(redisSvc.url), {
+      connectTimeoutMs: 300,
+      commandTimeoutMs: 300,
+      localCacheHeartbeatMs: 200,
+    });
+    try {
+      await store.init();
+      const now = Date.now();
+      const session = sessionOf(await store.upsertUser(login(), now), now);
+      await store.createSession(session, { replaceUserSessions: false });
+      assert.ok(await store.getSession(session.skey, now));
+      assert.equal((store as RedisSessionStore).cacheActive, true);
+      proxy.stall();
+      // Invalidations cannot arrive now: within 2 × 200 ms (+ slack) reads must go to Redis and fail.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await unavailableWithin(1000, () => store.getSession(session.skey, now));
+      proxy.up();
+      const again = await eventually(8000, () => store.getSession(session.skey, now));
+      assert.deepEqual(again?.session, session);
+    } finally {
+      await store.close();
+      await proxy.close();
+      await cleanup();
+    }
+  });
+});
 recoverySuite('postgres', postgresSvc, (url) => sqlStore('postgres', url, 300));
 recoverySuite('mysql', mysqlSvc, (url) => sqlStore('mysql', url, 300));
