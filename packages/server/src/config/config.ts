@@ -97,7 +97,11 @@ function store(env: Env, dataDir: string): SessionStoreOptions {
     case 'sqlite':
       return { kind, file: url ?? resolve(dataDir, 'hutong.sqlite') };
     case 'redis':
-      return { kind, url: url ?? read(env, 'HUTONG_REDIS_URL') ?? 'redis://127.0.0.1:6379' };
+      return {
+        kind,
+        url: url ?? read(env, 'HUTONG_REDIS_URL') ?? 'redis://127.0.0.1:6379',
+        localCacheEntries: int(env, 'HUTONG_REDIS_LOCAL_CACHE', 10_000),
+      };
     case 'mysql':
     case 'postgres':
       if (!url) throw new ConfigError('HUTONG_STORE_URL', `required when HUTONG_STORE=${kind}`);

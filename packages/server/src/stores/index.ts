@@ -9,7 +9,7 @@ import { SqliteSessionStore } from './sqlite-session-store.js';
 
 export type SessionStoreOptions =
   | { kind: 'sqlite'; file: string }
-  | { kind: 'redis'; url: string; prefix?: string }
+  | { kind: 'redis'; url: string; prefix?: string; localCacheEntries?: number }
   | { kind: 'mysql'; url: string; tablePrefix?: string }
   | { kind: 'postgres'; url: string; tablePrefix?: string };
 

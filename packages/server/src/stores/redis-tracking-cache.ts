@@ -16,6 +16,7 @@
  * (sub-millisecond on a LAN); callers still check expiry times themselves.
  */
 import type { Redis } from 'ioredis';
+import { LruMap } from './lru-map.js';
 import type { Hash } from './redis-records.js';
 
 const CHANNEL = '__redis__:invalidate';
@@ -23,8 +24,7 @@ const CHANNEL = '__redis__:invalidate';
 export class RedisTrackingCache {
   readonly #main: Redis;
   readonly #sub: Redis;
-  readonly #maxEntries: number;
-  readonly #entries = new Map<string, Hash>();
+  readonly #entries: LruMap<string, Hash>;
   readonly #pending = new Map<string, number>();
   #seq = 0;
   #active = false;
@@ -35,7 +35,7 @@ export class RedisTrackingCache {
 
   constructor(main: Redis, maxEntries: number, heartbeatMs = 1000) {
     this.#main = main;
-    this.#maxEntries = maxEntries;
+    this.#entries = new LruMap(maxEntries);
     this.#heartbeatMs = heartbeatMs;
     // The subscriber asks for its own id before subscribing on every connect, so no auto-resubscribe.
     this.#sub = main.duplicate({ enableAutoPipelining: false, autoResubscribe: false });
@@ -94,11 +94,7 @@ export class RedisTrackingCache {
   async get(key: string, fetch: () => Promise<Hash | null>): Promise<Hash | null> {
     if (this.active) {
       const hit = this.#entries.get(key);
-      if (hit) {
-        this.#entries.delete(key);
-        this.#entries.set(key, hit);
-        return hit;
-      }
+      if (hit) return hit;
     }
     const token = ++this.#seq;
     const cacheable = this.active;
@@ -106,7 +102,7 @@ export class RedisTrackingCache {
     const value = await fetch();
     if (cacheable && this.#pending.get(key) === token) {
       this.#pending.delete(key);
-      if (value && this.#active) this.#store(key, value);
+      if (value && this.#active) this.#entries.set(key, value);
     }
     return value;
   }
@@ -114,14 +110,6 @@ export class RedisTrackingCache {
   /** Drops local copies of `keys` and voids reads of them still in flight. */
   invalidate(keys: readonly string[]): void {
     this.#invalidate(keys);
-  }
-
-  #store(key: string, value: Hash): void {
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
   }
 
   /** Redis sends the invalidated keys, or null when the whole keyspace was flushed. */

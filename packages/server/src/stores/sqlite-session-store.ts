@@ -4,6 +4,7 @@
  * on one file wait for each other instead of failing at once.
  */
 import Database from 'better-sqlite3';
+import { LruMap } from './lru-map.js';
 import type {
   SessionRecord,
   SessionStore,
@@ -14,6 +15,7 @@ import type {
 import {
   fromSession,
   guard,
+  isLive,
   type JoinedRow,
   newUserId,
   type SessionRow,
@@ -27,19 +29,30 @@ import {
 export interface SqliteSessionStoreOptions {
   /** A file path, or `:memory:` for a private in-process database. */
   file: string;
+  /**
+   * Sessions kept decoded in memory. Exact: our own writes drop what they touch, and a commit by
+   * any other connection to the file (`PRAGMA data_version` changes) empties the cache before the
+   * next read. Default 10,000; 0 turns it off.
+   */
+  cacheEntries?: number;
   /** How long a write waits for another process's lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
 }
 
-/** Schema steps, applied in order; `PRAGMA user_version` records how many ran. */
+/**
+ * Schema steps, applied in order; `PRAGMA user_version` records how many ran. Both tables are
+ * WITHOUT ROWID: the text primary key is the table's own B-tree, so a session lookup is one
+ * descent instead of an index probe plus a rowid probe.
+ */
 const migrations: string[] = [
   `CREATE TABLE users (
      id TEXT PRIMARY KEY, appid TEXT NOT NULL, openid TEXT NOT NULL, unionid TEXT, profile TEXT,
-     phone_number TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE (appid, openid));
+     phone_number TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE (appid, openid))
+     WITHOUT ROWID;
    CREATE TABLE sessions (
      skey TEXT PRIMARY KEY, user_id TEXT NOT NULL, appid TEXT NOT NULL, openid TEXT NOT NULL,
      session_key TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL,
-     expires_at INTEGER NOT NULL, idle_expires_at INTEGER NOT NULL);
+     expires_at INTEGER NOT NULL, idle_expires_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX sessions_user_id ON sessions (user_id);`,
 ];
 
@@ -85,6 +98,7 @@ function prepareAll(db: Database.Database) {
     ),
     purge: db.prepare<{ now: number }>(`DELETE FROM sessions WHERE NOT (${live})`),
     ping: db.prepare('SELECT 1'),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
   };
 }
 
@@ -93,9 +107,13 @@ export class SqliteSessionStore implements SessionStore {
   readonly #options: SqliteSessionStoreOptions;
   #db: Database.Database | undefined;
   #statements: ReturnType<typeof prepareAll> | undefined;
+  readonly #cache: LruMap<string, SessionWithUser> | undefined;
+  #cacheVersion: unknown;
 
   constructor(options: SqliteSessionStoreOptions) {
     this.#options = options;
+    const entries = options.cacheEntries ?? 10_000;
+    this.#cache = entries > 0 ? new LruMap(entries) : undefined;
   }
 
   /** Opens the file (once) and migrates under an IMMEDIATE transaction, so concurrent inits queue. */
@@ -144,7 +162,9 @@ export class SqliteSessionStore implements SessionStore {
         now,
       });
       if (!row) throw new Error('upsert returned no row');
-      return toUser(row);
+      const user = toUser(row);
+      this.#cache?.deleteWhere((entry) => entry.user.id === user.id);
+      return user;
     });
   }
 
@@ -165,7 +185,10 @@ export class SqliteSessionStore implements SessionStore {
   createSession(session: SessionRecord, options: { replaceUserSessions: boolean }): Promise<void> {
     return this.#run('createSession', (s, db) => {
       db.transaction(() => {
-        if (options.replaceUserSessions) s.deleteUserSessions.run(session.userId);
+        if (options.replaceUserSessions) {
+          this.#cache?.deleteWhere((entry) => entry.session.userId === session.userId);
+          s.deleteUserSessions.run(session.userId);
+        }
         s.insertSession.run(fromSession(session));
       }).immediate();
     });
@@ -173,23 +196,47 @@ export class SqliteSessionStore implements SessionStore {
 
   getSession(skey: string, now: number): Promise<SessionWithUser | null> {
     return this.#run('getSession', (s) => {
-      const row = s.getSession.get({ skey, now });
-      return row ? splitJoined(row) : null;
+      const cache = this.#cache;
+      if (!cache) {
+        const row = s.getSession.get({ skey, now });
+        return row ? splitJoined(row) : null;
+      }
+      const version = s.dataVersion.get();
+      if (version !== this.#cacheVersion) {
+        cache.clear();
+        this.#cacheVersion = version;
+      }
+      let found = cache.get(skey);
+      if (!found) {
+        const row = s.getSession.get({ skey, now });
+        if (!row) return null;
+        found = splitJoined(row);
+        cache.set(skey, found);
+      }
+      // Callers may replace fields of what they get; the cached pair stays as read.
+      return isLive(found.session, now) ? { session: found.session, user: found.user } : null;
     });
   }
 
   touchSession(skey: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {
     return this.#run('touchSession', (s) => {
       s.touch.run({ skey, now: lastSeenAt, idle: idleExpiresAt });
+      this.#cache?.delete(skey);
     });
   }
 
   deleteSession(skey: string): Promise<boolean> {
-    return this.#run('deleteSession', (s) => s.deleteSession.run(skey).changes > 0);
+    return this.#run('deleteSession', (s) => {
+      this.#cache?.delete(skey);
+      return s.deleteSession.run(skey).changes > 0;
+    });
   }
 
   deleteUserSessions(userId: string): Promise<number> {
-    return this.#run('deleteUserSessions', (s) => s.deleteUserSessions.run(userId).changes);
+    return this.#run('deleteUserSessions', (s) => {
+      this.#cache?.deleteWhere((entry) => entry.session.userId === userId);
+      return s.deleteUserSessions.run(userId).changes;
+    });
   }
 
   listUserSessions(userId: string, now: number): Promise<SessionRecord[]> {
@@ -207,6 +254,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    this.#cache?.clear();
     this.#statements = undefined;
     this.#db?.close();
     this.#db = undefined;

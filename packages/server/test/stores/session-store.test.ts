@@ -86,6 +86,11 @@ function sqlStore(kind: 'mysql' | 'postgres', url: string, timeoutMs?: number) {
 }
 
 sessionStoreSuite('sqlite', sqlite);
+sessionStoreSuite('sqlite without cache', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hutong-store-'));
+  const store = new SqliteSessionStore({ file: join(dir, 'sessions.db'), cacheEntries: 0 });
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
 sessionStoreSuite('redis', async () => redis(redisSvc.url), { skip: redisSvc.skip });
 sessionStoreSuite('redis without local cache', async () => redis(redisSvc.url, { localCacheEntries: 0 }), {
   skip: redisSvc.skip,
@@ -94,6 +99,29 @@ sessionStoreSuite('mysql', async () => sqlStore('mysql', mysqlSvc.url), { skip: 
 sessionStoreSuite('postgres', async () => sqlStore('postgres', postgresSvc.url), { skip: postgresSvc.skip });
 
 describe('SqliteSessionStore', () => {
+  it('its session cache sees commits made by other connections to the same file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hutong-store-'));
+    const file = join(dir, 'shared.db');
+    const [a, b] = [new SqliteSessionStore({ file }), new SqliteSessionStore({ file, cacheEntries: 0 })];
+    try {
+      await Promise.all([a.init(), b.init()]);
+      const now = Date.now();
+      const user = await b.upsertUser(login(), now);
+      const session = sessionOf(user, now);
+      await b.createSession(session, { replaceUserSessions: false });
+      assert.deepEqual((await a.getSession(session.skey, now))?.session, session); // now cached in A
+      await b.touchSession(session.skey, now + 7, session.idleExpiresAt + 7);
+      assert.equal((await a.getSession(session.skey, now))?.session.lastSeenAt, now + 7);
+      await b.upsertUser({ appid: user.appid, openid: user.openid, phoneNumber: '+86 2' }, now + 8);
+      assert.equal((await a.getSession(session.skey, now))?.user.phoneNumber, '+86 2');
+      await b.deleteSession(session.skey);
+      assert.equal(await a.getSession(session.skey, now), null);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('works in memory', async () => {
     const store = new SqliteSessionStore({ file: ':memory:' });
     await store.init();
