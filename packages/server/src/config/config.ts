@@ -95,12 +95,16 @@ function store(env: Env, dataDir: string): SessionStoreOptions {
   const url = read(env, 'HUTONG_STORE_URL');
   switch (kind) {
     case 'sqlite':
-      return { kind, file: url ?? resolve(dataDir, 'hutong.sqlite') };
+      return {
+        kind,
+        file: url ?? resolve(dataDir, 'hutong.sqlite'),
+        cacheEntries: int(env, 'HUTONG_SESSION_CACHE', 10_000),
+      };
     case 'redis':
       return {
         kind,
         url: url ?? read(env, 'HUTONG_REDIS_URL') ?? 'redis://127.0.0.1:6379',
-        localCacheEntries: int(env, 'HUTONG_REDIS_LOCAL_CACHE', 10_000),
+        localCacheEntries: int(env, 'HUTONG_SESSION_CACHE', 10_000),
       };
     case 'mysql':
     case 'postgres':

@@ -8,7 +8,7 @@ import { SqlSessionStore } from './sql-session-store.js';
 import { SqliteSessionStore } from './sqlite-session-store.js';
 
 export type SessionStoreOptions =
-  | { kind: 'sqlite'; file: string }
+  | { kind: 'sqlite'; file: string; cacheEntries?: number }
   | { kind: 'redis'; url: string; prefix?: string; localCacheEntries?: number }
   | { kind: 'mysql'; url: string; tablePrefix?: string }
   | { kind: 'postgres'; url: string; tablePrefix?: string };
@@ -16,7 +16,7 @@ export type SessionStoreOptions =
 export function createSessionStore(options: SessionStoreOptions): SessionStore {
   switch (options.kind) {
     case 'sqlite':
-      return new SqliteSessionStore({ file: options.file });
+      return new SqliteSessionStore(options);
     case 'redis':
       return new RedisSessionStore(options);
     case 'mysql':
