@@ -46,7 +46,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Leave ids to the log line; never echo client-chosen request ids.
     requestIdHeader: false,
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
-    disableRequestLogging: false,
   });
 
   app.setErrorHandler((error, request, reply) => {
