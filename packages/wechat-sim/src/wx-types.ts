@@ -1,4 +1,5 @@
 import type { WxProfile } from '@hutong/protocol';
+import type { SimUserData } from './user-data.js';
 import type { WxCallbacks, WxResult } from './wx-callbacks.js';
 import type { RequestOptions, RequestTask } from './wx-request.js';
 import type { ConnectSocketOptions, SocketListeners, SocketTask } from './wx-socket.js';
@@ -21,15 +22,8 @@ export interface LoginResult extends WxResult {
   code: string;
 }
 
-export interface UserInfoResult extends WxResult {
-  userInfo: WxProfile;
-  rawData: string;
-  signature: string;
-  encryptedData: string;
-  iv: string;
-  /** 2016 form for qcloud-weapp-client-sdk 0.7.4: AES-128-CBC with IV = key, no watermark. */
-  encryptData: string;
-}
+/** What `getUserInfo` gives: the simulator's user data, in WeChat's result shape. */
+export interface UserInfoResult extends WxResult, SimUserData {}
 
 export interface ModalResult extends WxResult {
   confirm: boolean;
