@@ -33,11 +33,12 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     tunnelSignatureKey: devTunnelSignatureKey,
   });
   const sim = new WeChatSim({ apps: config.apps });
-  let selfUrl = config.publicUrl;
+  let publicUrl = () => config.publicUrl;
   const hutong = await createHutong(config, {
     ...(options.logger ? { logger: options.logger } : {}),
-    ...(config.wechatApiUrl ? {} : { wechatBaseUrl: () => `${selfUrl}/__wx` }),
+    ...(config.wechatApiUrl ? {} : { wechatBaseUrl: () => `${publicUrl()}/__wx` }),
   });
+  publicUrl = () => hutong.publicUrl;
   const { app } = hutong;
   await app.register(wechatSimPlugin, { prefix: '/__wx', sim });
   await app.register(hutongFastify, { auth: hutong.auth });
@@ -48,10 +49,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     data: request.wxInfo?.userinfo,
   }));
 
-  const address = await hutong.listen();
-  selfUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
+  await hutong.listen();
   return {
-    url: selfUrl,
+    url: hutong.publicUrl,
     hutong,
     sim,
     close: () => hutong.close(),

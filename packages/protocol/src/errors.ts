@@ -71,6 +71,15 @@ export const errorRegistry = {
     wafer1: 2000,
     message: 'The auth service cannot be reached',
   },
+  ERR_TUNNEL_FRAME: { status: 400, retry: false, wafer1: 1003, message: 'The tunnel frame is malformed' },
+  ERR_TUNNEL_SIGNATURE: {
+    status: 403,
+    retry: false,
+    wafer1: 1003,
+    message: 'The tunnel API signature is wrong',
+  },
+  ERR_TUNNEL_UNKNOWN: { status: 404, retry: false, wafer1: 1003, message: 'No such tunnel, or it expired' },
+  ERR_TUNNEL_LIMIT: { status: 429, retry: true, wafer1: 1014, message: 'Too many tunnels' },
   ERR_RATE_LIMITED: { status: 429, retry: true, wafer1: 1014, message: 'Too many requests' },
   ERR_STORE_UNAVAILABLE: {
     status: 503,

@@ -5,15 +5,21 @@ import { AuthService } from './auth/auth-service.js';
 import { HttpWeChatApi, type WeChatApi } from './auth/wechat-api.js';
 import type { HutongConfig } from './config/config.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
+import { UpgradeRouter } from './http/upgrade-router.js';
 import { createSessionStore } from './stores/index.js';
 import type { SessionStore } from './stores/session-store.js';
+import { CONNECT_PATH, TunnelHub } from './tunnel/tunnel-hub.js';
+import { tunnelRoutes } from './tunnel/tunnel-routes.js';
 
 export interface Hutong {
   config: HutongConfig;
   app: FastifyInstance;
   auth: AuthService;
   store: SessionStore;
+  tunnels: TunnelHub;
   logger: Logger;
+  /** Where clients reach this node (config.publicUrl, with the bound port once listening on port 0). */
+  readonly publicUrl: string;
   /** Starts listening on config.host:config.port; resolves to the bound address. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -98,6 +104,21 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     logger,
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
   });
+  let publicUrl = config.publicUrl;
+  const tunnels = new TunnelHub({
+    publicWsUrl: () => publicUrl.replace(/^http/, 'ws'),
+    heartbeatSeconds: config.tunnelHeartbeatSeconds,
+    logger,
+  });
+  const upgrades = new UpgradeRouter();
+  upgrades.register(CONNECT_PATH, tunnels.handleUpgrade);
+  app.server.on('upgrade', upgrades.handle);
+  app.register(tunnelRoutes, {
+    prefix: '/tunnel',
+    hub: tunnels,
+    keys: [config.tunnelSignatureKey],
+    webhook: { logger },
+  });
 
   const purgeEvery = options.purgeIntervalMs ?? 600_000;
   const purge =
@@ -114,12 +135,22 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     app,
     auth,
     store,
+    tunnels,
     logger,
+    get publicUrl() {
+      return publicUrl;
+    },
     async listen() {
-      return app.listen({ host: config.host, port: config.port });
+      const address = await app.listen({ host: config.host, port: config.port });
+      const bound = app.server.address();
+      if (config.port === 0 && bound && typeof bound === 'object') {
+        publicUrl = publicUrl.replace(/:0$/, `:${bound.port}`);
+      }
+      return address;
     },
     async close() {
       if (purge) clearInterval(purge);
+      await tunnels.close();
       await app.close();
       await store.close();
     },

@@ -22,6 +22,8 @@ export interface HutongConfig {
   loginRatePerIp: number;
   loginRatePerUser: number;
   tunnelSignatureKey: string;
+  /** Heartbeat period sent to tunnel clients as `timeout:N`, seconds. */
+  tunnelHeartbeatSeconds: number;
   /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs). */
   trustProxy: string | undefined;
   logLevel: string;
@@ -145,6 +147,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
     loginRatePerIp: int(env, 'HUTONG_LOGIN_RATE_PER_IP', 60),
     loginRatePerUser: int(env, 'HUTONG_LOGIN_RATE_PER_USER', 20),
     tunnelSignatureKey,
+    tunnelHeartbeatSeconds: int(env, 'HUTONG_TUNNEL_HEARTBEAT', 15, 1),
     trustProxy: read(env, 'HUTONG_TRUST_PROXY'),
     logLevel: read(env, 'HUTONG_LOG_LEVEL') ?? 'info',
   };

@@ -1,0 +1,104 @@
+import type { TunnelEvent } from '@hutong/protocol';
+import { tunnelSignature } from '@hutong/protocol/wafer-signature';
+import type { Logger } from 'pino';
+
+/** Business handlers called in-process (the dev stack, node-sdk in the same process). */
+export interface TunnelHandler {
+  onConnect?(tunnelId: string): unknown;
+  /** `type` and `content` decoded from the client's `message:{"type","content"}`. */
+  onMessage?(tunnelId: string, type: string, content: unknown): unknown;
+  onClose?(tunnelId: string): unknown;
+}
+
+/**
+ * Where a tunnel's events go. Guarantee: events of one tunnel are delivered one after another, in
+ * the order they happened (connect, messages, close); delivery failures never reach the socket.
+ */
+export interface TunnelReceiver {
+  deliver(event: TunnelEvent): Promise<void>;
+}
+
+export class HandlerReceiver implements TunnelReceiver {
+  constructor(readonly handler: TunnelHandler) {}
+
+  async deliver(event: TunnelEvent): Promise<void> {
+    const { tunnelId } = event;
+    if (event.type === 'connect') await this.handler.onConnect?.(tunnelId);
+    else if (event.type === 'close') await this.handler.onClose?.(tunnelId);
+    else {
+      const message = parseMessage(event.content ?? '');
+      await this.handler.onMessage?.(tunnelId, message.type, message.content);
+    }
+  }
+}
+
+/** As the Wafer SDKs decode it: no type → 'UnknownRaw'; content that is not JSON stays a string. */
+export function parseMessage(raw: string): { type: string; content: unknown } {
+  try {
+    const value = JSON.parse(raw) as { type?: unknown; content?: unknown } | null;
+    if (value && typeof value === 'object' && typeof value.type === 'string') {
+      return { type: value.type, content: value.content };
+    }
+  } catch {
+    // fall through
+  }
+  return { type: 'UnknownRaw', content: raw };
+}
+
+export interface WebhookOptions {
+  key: string;
+  /** Per attempt. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Waits before each retry; its length is the number of retries. Default 0.2 s, 1 s, 3 s. */
+  retryDelaysMs?: readonly number[];
+  logger?: Logger;
+  /** Counts events dropped after the last retry (metrics). */
+  onDrop?: (event: TunnelEvent) => void;
+  onRetry?: (event: TunnelEvent) => void;
+}
+
+/**
+ * Signed POSTs to the business server's `receiveUrl` (PROTOCOLS.md §4): `{data, signature}` with
+ * `signature = sha1(data + key)`. Network errors, timeouts and 5xx are retried with backoff; a 4xx
+ * (the SDK refused the body) is not. After the last try the event is dropped with a log line.
+ */
+export class WebhookReceiver implements TunnelReceiver {
+  constructor(
+    readonly url: string,
+    private readonly options: WebhookOptions,
+  ) {}
+
+  async deliver(event: TunnelEvent): Promise<void> {
+    const data = JSON.stringify(event);
+    const body = JSON.stringify({ data, signature: tunnelSignature(data, this.options.key) });
+    const delays = this.options.retryDelaysMs ?? [200, 1000, 3000];
+    for (let attempt = 0; ; attempt += 1) {
+      let status = 0;
+      try {
+        const response = await fetch(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+        });
+        status = response.status;
+        await response.body?.cancel();
+        if (status >= 200 && status < 300) return;
+      } catch {
+        status = 0;
+      }
+      const permanent = status >= 400 && status < 500;
+      const delay = delays[attempt];
+      if (permanent || delay === undefined) {
+        this.options.onDrop?.(event);
+        this.options.logger?.warn(
+          { tunnelId: event.tunnelId, type: event.type, status, attempts: attempt + 1, receiver: this.url },
+          'tunnel event dropped: the business server did not take it',
+        );
+        return;
+      }
+      this.options.onRetry?.(event);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

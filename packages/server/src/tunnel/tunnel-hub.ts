@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { decodeFrame, encodeFrame, HutongError, type PushPacket, type TunnelEvent } from '@hutong/protocol';
+import type { Logger } from 'pino';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { rejectUpgrade } from '../http/upgrade-router.js';
+import type { TunnelReceiver } from './receivers.js';
+
+/** Close codes the tunnel server uses (4000–4099: reconnect may help; others: see RFC 6455). */
+export const tunnelCloseCodes = {
+  /** `close` packet from either side. */
+  normal: 1000,
+  /** Binary frame: the protocol is text only. */
+  unsupportedData: 1003,
+  /** Frame over `maxPayload` (set by ws). */
+  tooBig: 1009,
+  /** No frame and no pong within two heartbeat periods. */
+  heartbeatTimeout: 4001,
+  /** The socket's send buffer passed `maxBufferedBytes`: a slow consumer. */
+  slowConsumer: 4008,
+  /** The server is shutting down. */
+  goingAway: 1001,
+} as const;
+
+export interface TunnelHubOptions {
+  /** Base of connect URLs, e.g. `ws://127.0.0.1:5757` or `wss://example.com`. */
+  publicWsUrl: () => string;
+  /** Sent to clients as `timeout:N`; they ping this often. Default 15 s (the Wafer default). */
+  heartbeatSeconds?: number;
+  /** A tunnel never connected is forgotten after this long. Default 60 s. */
+  pendingTtlMs?: number;
+  /** Largest frame. Default 64 KiB. */
+  maxPayload?: number;
+  /** Send buffer above which a socket is closed as a slow consumer. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Tunnels (pending and open) this node holds at most. Default 100,000. */
+  maxTunnels?: number;
+  logger?: Logger;
+}
+
+interface Tunnel {
+  id: string;
+  receiver: TunnelReceiver;
+  state: 'pending' | 'open' | 'closed';
+  expiresAt: number;
+  socket?: WebSocket;
+  lastSeen: number;
+  /** The tail of this tunnel's event deliveries: each waits for the previous one. */
+  events: Promise<void>;
+}
+
+export const CONNECT_PATH = '/tunnel/ws';
+
+/**
+ * The tunnel server on one node: allocates tunnel ids, accepts the WebSocket of a pending tunnel,
+ * speaks the Wafer frame protocol, forwards events to the tunnel's receiver (in order, per tunnel)
+ * and delivers pushes. A push frame is encoded once and the same buffer is written to every socket.
+ */
+export class TunnelHub {
+  readonly #tunnels = new Map<string, Tunnel>();
+  readonly #wss: WebSocketServer;
+  readonly #options: Required<Omit<TunnelHubOptions, 'logger'>>;
+  readonly #logger: Logger | undefined;
+  readonly #sweeper: NodeJS.Timeout;
+  /** Events dropped or failed per type, for metrics and tests. */
+  readonly stats = { slowConsumers: 0, heartbeatTimeouts: 0, badFrames: 0 };
+
+  constructor(options: TunnelHubOptions) {
+    this.#options = {
+      publicWsUrl: options.publicWsUrl,
+      heartbeatSeconds: options.heartbeatSeconds ?? 15,
+      pendingTtlMs: options.pendingTtlMs ?? 60_000,
+      maxPayload: options.maxPayload ?? 64 * 1024,
+      maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+      maxTunnels: options.maxTunnels ?? 100_000,
+    };
+    this.#logger = options.logger;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.#options.maxPayload,
+      perMessageDeflate: false,
+    });
+    const period = Math.max(100, (this.#options.heartbeatSeconds * 1000) / 2);
+    this.#sweeper = setInterval(() => this.#sweep(), period).unref();
+  }
+
+  get size(): number {
+    return this.#tunnels.size;
+  }
+
+  /** Number of open sockets. */
+  get connected(): number {
+    let n = 0;
+    for (const tunnel of this.#tunnels.values()) if (tunnel.state === 'open') n += 1;
+    return n;
+  }
+
+  /** A new pending tunnel delivering to `receiver`: its id (128 random bits) and connect URL. */
+  allocate(receiver: TunnelReceiver): { tunnelId: string; connectUrl: string } {
+    if (this.#tunnels.size >= this.#options.maxTunnels) this.#sweep();
+    if (this.#tunnels.size >= this.#options.maxTunnels) {
+      throw new HutongError(
+        'ERR_TUNNEL_LIMIT',
+        `This node holds ${this.#options.maxTunnels} tunnels already`,
+      );
+    }
+    const id = randomBytes(16).toString('hex');
+    const now = Date.now();
+    this.#tunnels.set(id, {
+      id,
+      receiver,
+      state: 'pending',
+      expiresAt: now + this.#options.pendingTtlMs,
+      lastSeen: now,
+      events: Promise.resolve(),
+    });
+    const base = this.#options.publicWsUrl().replace(/\/+$/, '');
+    return { tunnelId: id, connectUrl: `${base}${CONNECT_PATH}?tunnelId=${id}` };
+  }
+
+  /** Upgrade handler for CONNECT_PATH: only a pending, unexpired tunnel may connect, once. */
+  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
+    const id = url.searchParams.get('tunnelId') ?? '';
+    const tunnel = this.#tunnels.get(id);
+    if (!tunnel || tunnel.state !== 'pending' || tunnel.expiresAt <= Date.now()) {
+      const body = JSON.stringify({
+        error: { code: 'ERR_TUNNEL_UNKNOWN', message: 'No such tunnel, or it expired' },
+      });
+      return rejectUpgrade(socket, 404, 'Not Found', body);
+    }
+    tunnel.state = 'open'; // claimed: a second upgrade with the same id is refused
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(tunnel, ws));
+  };
+
+  /** Delivers Wafer push packets; returns the ids that are unknown, not connected or closed. */
+  push(packets: readonly PushPacket[]): { invalidTunnelIds: string[] } {
+    const invalid = new Set<string>();
+    for (const packet of packets) {
+      const frame =
+        packet.type === 'message'
+          ? Buffer.from(encodeFrame('message', packet.content ?? ''), 'utf8')
+          : Buffer.from(encodeFrame('close'), 'utf8');
+      for (const id of new Set(packet.tunnelIds)) {
+        const tunnel = this.#tunnels.get(id);
+        const socket = tunnel?.socket;
+        if (!tunnel || tunnel.state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) {
+          invalid.add(id);
+          continue;
+        }
+        if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
+          this.stats.slowConsumers += 1;
+          socket.close(tunnelCloseCodes.slowConsumer, 'slow consumer');
+          invalid.add(id);
+          continue;
+        }
+        socket.send(frame, { binary: false });
+        if (packet.type === 'close') socket.close(tunnelCloseCodes.normal, 'closed by server');
+      }
+    }
+    return { invalidTunnelIds: [...invalid] };
+  }
+
+  /** Closes every socket (going away) and stops timers. Pending events are awaited. */
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    const events: Promise<void>[] = [];
+    for (const tunnel of this.#tunnels.values()) {
+      tunnel.socket?.close(tunnelCloseCodes.goingAway, 'server shutting down');
+      events.push(tunnel.events);
+    }
+    await Promise.race([Promise.all(events), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    for (const tunnel of this.#tunnels.values()) tunnel.socket?.terminate();
+    this.#tunnels.clear();
+    this.#wss.close();
+  }
+
+  #open(tunnel: Tunnel, ws: WebSocket): void {
+    tunnel.socket = ws;
+    tunnel.lastSeen = Date.now();
+    ws.send(encodeFrame('timeout', String(this.#options.heartbeatSeconds)));
+    this.#emit(tunnel, { tunnelId: tunnel.id, type: 'connect' });
+    ws.on('message', (data: RawData, isBinary: boolean) => this.#onFrame(tunnel, ws, data, isBinary));
+    ws.on('pong', () => {
+      tunnel.lastSeen = Date.now();
+    });
+    ws.on('error', () => {});
+    ws.once('close', () => this.#closed(tunnel));
+  }
+
+  #onFrame(tunnel: Tunnel, ws: WebSocket, data: RawData, isBinary: boolean): void {
+    tunnel.lastSeen = Date.now();
+    if (isBinary) {
+      this.stats.badFrames += 1;
+      ws.close(tunnelCloseCodes.unsupportedData, 'text frames only');
+      return;
+    }
+    const frame = decodeFrame(data.toString());
+    if (!frame.ok) {
+      // Unknown packet types are ignored, as the official clients do; the socket stays up.
+      this.stats.badFrames += 1;
+      return;
+    }
+    switch (frame.value.type) {
+      case 'ping':
+        ws.send('pong');
+        break;
+      case 'message':
+        this.#emit(tunnel, { tunnelId: tunnel.id, type: 'message', content: frame.value.content ?? '' });
+        break;
+      case 'close':
+        ws.close(tunnelCloseCodes.normal, 'closed by client');
+        break;
+      default:
+        this.stats.badFrames += 1;
+    }
+  }
+
+  #closed(tunnel: Tunnel): void {
+    if (tunnel.state === 'closed') return;
+    tunnel.state = 'closed';
+    this.#emit(tunnel, { tunnelId: tunnel.id, type: 'close' });
+    // Forget the tunnel once its close event has been handed over.
+    void tunnel.events.then(() => {
+      if (this.#tunnels.get(tunnel.id) === tunnel) this.#tunnels.delete(tunnel.id);
+    });
+  }
+
+  #emit(tunnel: Tunnel, event: TunnelEvent): void {
+    tunnel.events = tunnel.events.then(() =>
+      tunnel.receiver.deliver(event).catch((err: unknown) => {
+        this.#logger?.error({ err, tunnelId: tunnel.id, type: event.type }, 'tunnel event handler failed');
+      }),
+    );
+  }
+
+  /** Expires pending tunnels and drops sockets silent for two heartbeat periods; pings the rest. */
+  #sweep(): void {
+    const now = Date.now();
+    const deadline = this.#options.heartbeatSeconds * 2000;
+    for (const tunnel of this.#tunnels.values()) {
+      if (tunnel.state !== 'closed' && !tunnel.socket && tunnel.expiresAt <= now) {
+        // Never connected, or its WebSocket handshake failed after the id was claimed.
+        this.#tunnels.delete(tunnel.id);
+      } else if (tunnel.state === 'open' && tunnel.socket) {
+        if (now - tunnel.lastSeen > deadline) {
+          this.stats.heartbeatTimeouts += 1;
+          tunnel.socket.close(tunnelCloseCodes.heartbeatTimeout, 'heartbeat timeout');
+          tunnel.socket.terminate();
+        } else {
+          tunnel.socket.ping();
+        }
+      }
+    }
+  }
+}

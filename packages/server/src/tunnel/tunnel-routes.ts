@@ -1,0 +1,95 @@
+import {
+  decode,
+  HutongError,
+  PushData,
+  parseJson,
+  type Result,
+  SignedRequest,
+  WsUrlData,
+} from '@hutong/protocol';
+import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
+import { safeEqual } from '@hutong/protocol/wechat-crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { asHutongError } from '../http/errors.js';
+import { type WebhookOptions, WebhookReceiver } from './receivers.js';
+import type { TunnelHub } from './tunnel-hub.js';
+
+export interface TunnelRoutesOptions {
+  hub: TunnelHub;
+  /** The configured signature key(s). Keys are never learned from callers. */
+  keys: readonly string[];
+  webhook?: Omit<WebhookOptions, 'key'>;
+  /** Largest push body, bytes. Default 4 MiB. */
+  pushBodyLimit?: number;
+}
+
+/**
+ * `ServerHost` with a port comes out of the Node SDK's `url.format` bracketed, as in
+ * `http://[example.com:8080]/tunnel`; such a URL is repaired. IPv6 literals are left alone.
+ */
+export function repairReceiveUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)\[([^\]:]+):(\d+)\]/i, '$1$2:$3');
+}
+
+function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+/** Checks the signature (and `tcKey`, when sent) against the configured keys; returns the key. */
+function verify(request: SignedRequest, keys: readonly string[]): string {
+  const key = keys.find((k) => checkTunnelSignature(request.data, request.signature, k));
+  if (!key) throw new HutongError('ERR_TUNNEL_SIGNATURE');
+  if (request.tcKey !== undefined && !safeEqual(request.tcKey, key)) {
+    throw new HutongError('ERR_TUNNEL_SIGNATURE', 'tcKey is not the configured key');
+  }
+  return key;
+}
+
+/**
+ * The Wafer tunnel server API (PROTOCOLS.md §4) under `/tunnel`: `get/wsurl` allocates a tunnel
+ * whose events go to the caller's `receiveUrl` as signed webhooks; `ws/push` delivers messages
+ * and closes. Replies are signed; `data` is a JSON string when the caller sent `dataEncode` (Java,
+ * C#) and for `get/wsurl`, an object otherwise. Errors: `{code, message, error}` with an HTTP status.
+ */
+export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app, options) => {
+  app.setErrorHandler((error, request, reply) => {
+    const hutong = asHutongError(error);
+    if (hutong.code === 'ERR_INTERNAL') request.log.error({ err: error }, 'tunnel API request failed');
+    return reply
+      .code(hutong.status)
+      .send({ code: hutong.status, message: hutong.message, error: hutong.code });
+  });
+
+  app.post<{ Body: SignedRequest }>('/get/wsurl', { schema: { body: SignedRequest } }, async (request) => {
+    const key = verify(request.body, options.keys);
+    const { receiveUrl } = unwrap(decode(WsUrlData, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
+    let target: URL;
+    try {
+      target = new URL(repairReceiveUrl(receiveUrl));
+    } catch {
+      throw new HutongError('ERR_BAD_REQUEST', 'receiveUrl is not a URL');
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      throw new HutongError('ERR_BAD_REQUEST', 'receiveUrl must be http or https');
+    }
+    const receiver = new WebhookReceiver(target.toString(), { ...options.webhook, key });
+    const data = JSON.stringify(options.hub.allocate(receiver));
+    return { code: 0, message: 'OK', data, signature: tunnelSignature(data, key) };
+  });
+
+  app.post<{ Body: SignedRequest }>(
+    '/ws/push',
+    { schema: { body: SignedRequest }, bodyLimit: options.pushBodyLimit ?? 4 * 1024 * 1024 },
+    async (request) => {
+      const key = verify(request.body, options.keys);
+      const packets = unwrap(decode(PushData, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
+      const result = options.hub.push(packets);
+      if (request.body.dataEncode) {
+        const data = JSON.stringify(result);
+        return { code: 0, message: 'OK', data, signature: tunnelSignature(data, key) };
+      }
+      return { code: 0, message: 'OK', data: result };
+    },
+  );
+};
