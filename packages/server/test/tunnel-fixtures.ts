@@ -1,0 +1,113 @@
+import { tunnelSignature } from '@hutong/protocol/wafer-signature';
+import Fastify, { type FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
+import { UpgradeRouter } from '../src/http/upgrade-router.js';
+import { HandlerReceiver, type TunnelHandler } from '../src/tunnel/receivers.js';
+import { CONNECT_PATH, TunnelHub, type TunnelHubOptions } from '../src/tunnel/tunnel-hub.js';
+import { type TunnelRoutesOptions, tunnelRoutes } from '../src/tunnel/tunnel-routes.js';
+
+export const KEY = 'test-tunnel-key';
+
+export interface TunnelFixture {
+  url: string;
+  hub: TunnelHub;
+  app: FastifyInstance;
+  /** Signed tunnel API call. */
+  api(path: string, data: unknown, extra?: Record<string, unknown>): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startTunnels(
+  options: Partial<TunnelHubOptions> = {},
+  routes: Partial<TunnelRoutesOptions> = {},
+): Promise<TunnelFixture> {
+  const app = Fastify();
+  let base = '';
+  const hub = new TunnelHub({ publicWsUrl: () => base.replace(/^http/, 'ws'), ...options });
+  const upgrades = new UpgradeRouter();
+  upgrades.register(CONNECT_PATH, hub.handleUpgrade);
+  app.server.on('upgrade', upgrades.handle);
+  await app.register(tunnelRoutes, {
+    prefix: '/tunnel',
+    hub,
+    keys: [KEY],
+    webhook: { retryDelaysMs: [20, 40], timeoutMs: 500 },
+    ...routes,
+  });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url: base,
+    hub,
+    app,
+    async api(path, data, extra = {}) {
+      const text = typeof data === 'string' ? data : JSON.stringify(data);
+      const response = await fetch(`${base}/tunnel${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: text, tcId: 'tc', signature: tunnelSignature(text, KEY), ...extra }),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    async close() {
+      await hub.close();
+      await app.close();
+    },
+  };
+}
+
+/** A raw protocol client: every frame it gets is recorded. */
+export async function connect(url: string) {
+  const ws = new WebSocket(url);
+  const frames: string[] = [];
+  ws.on('message', (data) => frames.push(String(data)));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return {
+    ws,
+    frames,
+    closed,
+    async waitFor(match: (frame: string) => boolean, what = 'frame', ms = 2000): Promise<string> {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) {
+        const found = frames.find(match);
+        if (found !== undefined) return found;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      throw new Error(`no ${what}; frames: ${JSON.stringify(frames).slice(0, 300)}`);
+    },
+  };
+}
+
+/** A handler recording events in order, with an optional delay per event. */
+export function recorder(delayMs = 0) {
+  const events: string[] = [];
+  const pause = () => (delayMs ? new Promise((resolve) => setTimeout(resolve, delayMs)) : undefined);
+  const handler: TunnelHandler = {
+    async onConnect(id) {
+      await pause();
+      events.push(`connect ${id}`);
+    },
+    async onMessage(id, type, content) {
+      await pause();
+      events.push(`message ${id} ${type} ${JSON.stringify(content)}`);
+    },
+    async onClose(id) {
+      await pause();
+      events.push(`close ${id}`);
+    },
+  };
+  return { events, receiver: new HandlerReceiver(handler) };
+}
+
+export const until = async (check: () => boolean, ms = 2000) => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { tunnelCloseCodes } from '../src/tunnel/tunnel-hub.js';
+import { startTcpProxy } from './stores/tcp-proxy.js';
+import { connect, recorder, startTunnels, type TunnelFixture, until } from './tunnel-fixtures.js';
+
+describe('tunnel hub: the frame protocol', () => {
+  let f: TunnelFixture;
+  before(async () => {
+    f = await startTunnels({ heartbeatSeconds: 7, maxPayload: 1024 });
+  });
+  after(() => f.close());
+
+  test('connect sends timeout:N, ping gets pong, messages reach the handler in order, close both ways', async () => {
+    const rec = recorder(5);
+    const { tunnelId, connectUrl } = f.hub.allocate(rec.receiver);
+    assert.match(tunnelId, /^[0-9a-f]{32}$/);
+    const c = await connect(connectUrl);
+    assert.equal(await c.waitFor((x) => x.startsWith('timeout:')), 'timeout:7');
+    c.ws.send('ping');
+    await c.waitFor((x) => x === 'pong');
+    for (let i = 0; i < 5; i += 1) c.ws.send(`message:${JSON.stringify({ type: 'n', content: i })}`);
+    c.ws.send('message:not json at all');
+    c.ws.send('close');
+    assert.equal((await c.closed).code, tunnelCloseCodes.normal);
+    await until(() => rec.events.length === 8);
+    assert.deepEqual(rec.events, [
+      `connect ${tunnelId}`,
+      ...[0, 1, 2, 3, 4].map((i) => `message ${tunnelId} n ${i}`),
+      `message ${tunnelId} UnknownRaw "not json at all"`,
+      `close ${tunnelId}`,
+    ]);
+  });
+
+  test('unknown, reused and expired tunnel ids are refused at the upgrade with 404', async () => {
+    const statusOf = (url: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url);
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => resolve(101));
+        ws.on('error', () => {});
+      });
+    const base = f.url.replace(/^http/, 'ws');
+    assert.equal(await statusOf(`${base}/tunnel/ws?tunnelId=${'0'.repeat(32)}`), 404);
+    assert.equal(await statusOf(`${base}/tunnel/ws`), 404);
+    assert.equal(await statusOf(`${base}/nowhere`), 404);
+    const { connectUrl } = f.hub.allocate(recorder().receiver);
+    const first = await connect(connectUrl);
+    assert.equal(await statusOf(connectUrl), 404, 'a tunnel takes one socket');
+    first.ws.close();
+
+    const short = await startTunnels({ pendingTtlMs: 50, heartbeatSeconds: 1 });
+    try {
+      const { connectUrl: stale } = short.hub.allocate(recorder().receiver);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      assert.equal(await statusOf(stale), 404);
+    } finally {
+      await short.close();
+    }
+  });
+
+  test('binary and oversized frames close only their socket; unknown packets are ignored', async () => {
+    const open = async () => {
+      const c = await connect(f.hub.allocate(recorder().receiver).connectUrl);
+      await c.waitFor((x) => x.startsWith('timeout:'));
+      return c;
+    };
+    const [binary, big, odd, bystander] = await Promise.all([open(), open(), open(), open()]);
+    binary.ws.send(Buffer.from([1, 2, 3]));
+    assert.equal((await binary.closed).code, tunnelCloseCodes.unsupportedData);
+    big.ws.send(`message:${'x'.repeat(2048)}`);
+    assert.equal((await big.closed).code, tunnelCloseCodes.tooBig);
+    odd.ws.send('hello:world');
+    odd.ws.send('');
+    odd.ws.send('ping');
+    await odd.waitFor((x) => x === 'pong');
+    bystander.ws.send('ping');
+    await bystander.waitFor((x) => x === 'pong');
+    assert.ok(f.hub.stats.badFrames >= 3);
+    odd.ws.close();
+    bystander.ws.close();
+  });
+
+  test('push: one frame per message, invalid ids reported, close packets close', async () => {
+    const a = await connect(f.hub.allocate(recorder().receiver).connectUrl);
+    const allocated = f.hub.allocate(recorder().receiver);
+    const b = await connect(allocated.connectUrl);
+    const idA = new URL(a.ws.url).searchParams.get('tunnelId')!;
+    const never = f.hub.allocate(recorder().receiver).tunnelId;
+    const content = JSON.stringify({ type: 'speak', content: { word: '你好' } });
+    const result = f.hub.push([
+      { tunnelIds: [idA, allocated.tunnelId, idA, never, 'nope'], type: 'message', content },
+    ]);
+    assert.deepEqual(result.invalidTunnelIds.sort(), [never, 'nope'].sort());
+    await a.waitFor((x) => x === `message:${content}`);
+    await b.waitFor((x) => x === `message:${content}`);
+    assert.equal(a.frames.filter((x) => x.startsWith('message:')).length, 1, 'duplicate ids get one frame');
+    assert.deepEqual(f.hub.push([{ tunnelIds: [idA], type: 'close' }]).invalidTunnelIds, []);
+    await a.waitFor((x) => x === 'close');
+    assert.equal((await a.closed).code, tunnelCloseCodes.normal);
+    await until(
+      () => f.hub.push([{ tunnelIds: [idA], type: 'message', content: '{}' }]).invalidTunnelIds.length === 1,
+    );
+    b.ws.close();
+  });
+});
+
+describe('tunnel hub: dead and slow sockets', () => {
+  test('a socket silent for two heartbeat periods is dropped and its close reported', async () => {
+    const f = await startTunnels({ heartbeatSeconds: 1 });
+    const proxy = await startTcpProxy(f.url);
+    try {
+      const rec = recorder();
+      const { tunnelId, connectUrl } = f.hub.allocate(rec.receiver);
+      const c = await connect(proxy.url(connectUrl.replace(/^ws/, 'http')).replace(/^http/, 'ws'));
+      await c.waitFor((x) => x.startsWith('timeout:'));
+      proxy.stall(); // the phone went into the background: no frames, no pongs
+      await until(() => rec.events.includes(`close ${tunnelId}`), 4000);
+      assert.equal(f.hub.stats.heartbeatTimeouts, 1);
+    } finally {
+      await proxy.close();
+      await f.close();
+    }
+  });
+
+  test('a consumer that stops reading is disconnected instead of buffering without bound', async () => {
+    const f = await startTunnels({ maxBufferedBytes: 64 * 1024, heartbeatSeconds: 30 });
+    const proxy = await startTcpProxy(f.url);
+    try {
+      const rec = recorder();
+      const { tunnelId, connectUrl } = f.hub.allocate(rec.receiver);
+      const c = await connect(proxy.url(connectUrl.replace(/^ws/, 'http')).replace(/^http/, 'ws'));
+      await c.waitFor((x) => x.startsWith('timeout:'));
+      proxy.stall();
+      const chunk = JSON.stringify({ type: 'blob', content: 'x'.repeat(16 * 1024) });
+      let invalid = 0;
+      for (let i = 0; i < 2000 && invalid === 0; i += 1) {
+        invalid = f.hub.push([{ tunnelIds: [tunnelId], type: 'message', content: chunk }]).invalidTunnelIds
+          .length;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(invalid, 1, 'the slow socket was dropped');
+      assert.equal(f.hub.stats.slowConsumers, 1);
+    } finally {
+      await proxy.close();
+      await f.close();
+    }
+  });
+});
