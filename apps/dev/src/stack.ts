@@ -1,7 +1,9 @@
 import { hutongFastify } from '@hutong/node-sdk/fastify';
+import type { WxUserInfo } from '@hutong/protocol';
 import { type AppCredentials, createHutong, type Hutong, loadConfig } from '@hutong/server';
 import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
 import type { Logger } from 'pino';
+import { ChatRoom } from './chat-room.js';
 
 /** The development app, known to the embedded simulator. Never use these outside development. */
 export const devApp: AppCredentials = {
@@ -14,6 +16,7 @@ export interface DevStack {
   url: string;
   hutong: Hutong;
   sim: WeChatSim;
+  chat: ChatRoom;
   close(): Promise<void>;
 }
 
@@ -25,7 +28,7 @@ export interface DevStackOptions {
 /**
  * What `npm start` runs: the Hutong server, the WeChat simulator under `/__wx` (Hutong's WeChat
  * client calls it over HTTP, as it would call api.weixin.qq.com), and the Wafer 2 demo business
- * routes `/weapp/login` and `/weapp/user`.
+ * routes `/weapp/login`, `/weapp/user` and the chat room at `/weapp/tunnel`.
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const config = loadConfig(options.env ?? process.env, {
@@ -48,12 +51,21 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     code: 0,
     data: request.wxInfo?.userinfo,
   }));
+  const chat = new ChatRoom(hutong.tunnels);
+  app.get('/weapp/tunnel', { preHandler: app.hutong.requireSession }, async (request) => ({
+    code: 0,
+    data: chat.open((request.wxInfo?.userinfo ?? {}) as WxUserInfo),
+  }));
 
   await hutong.listen();
   return {
     url: hutong.publicUrl,
     hutong,
     sim,
-    close: () => hutong.close(),
+    chat,
+    close: () => {
+      chat.close();
+      return hutong.close();
+    },
   };
 }

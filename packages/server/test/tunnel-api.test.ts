@@ -17,13 +17,21 @@ async function receiverServer(status: () => number = () => 200) {
     });
     req.on('end', () => {
       const parsed = JSON.parse(body) as { data: string; signature: string };
-      received.push({ data: JSON.parse(parsed.data), signed: checkTunnelSignature(parsed.data, parsed.signature, KEY) });
+      received.push({
+        data: JSON.parse(parsed.data),
+        signed: checkTunnelSignature(parsed.data, parsed.signature, KEY),
+      });
       res.writeHead(status(), { 'content-type': 'application/json' }).end('{"code":0,"message":"ok"}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  return { received, port, url: `http://127.0.0.1:${port}/tunnel`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    received,
+    port,
+    url: `http://127.0.0.1:${port}/tunnel`,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 describe('tunnel server API', () => {
@@ -55,7 +63,10 @@ describe('tunnel server API', () => {
           ['close', tunnelId, true],
         ],
       );
-      assert.equal(business.received[1]!.data.content, JSON.stringify({ type: 'speak', content: { word: 'hi' } }));
+      assert.equal(
+        business.received[1]!.data.content,
+        JSON.stringify({ type: 'speak', content: { word: 'hi' } }),
+      );
     } finally {
       await business.close();
     }
@@ -64,7 +75,9 @@ describe('tunnel server API', () => {
   test('ws/push: data as an object, or as a signed JSON string when dataEncode is sent', async () => {
     const plain = await f.api('/ws/push', [{ tunnelIds: ['x'], type: 'message', content: '{}' }]);
     assert.deepEqual(plain.body, { code: 0, message: 'OK', data: { invalidTunnelIds: ['x'] } });
-    const encoded = await f.api('/ws/push', [{ tunnelIds: ['y'], type: 'close', content: null }], { dataEncode: 'json' });
+    const encoded = await f.api('/ws/push', [{ tunnelIds: ['y'], type: 'close', content: null }], {
+      dataEncode: 'json',
+    });
     assert.equal(encoded.body.data, JSON.stringify({ invalidTunnelIds: ['y'] }));
     assert.equal(encoded.body.signature, tunnelSignature(encoded.body.data, KEY));
   });
@@ -86,7 +99,14 @@ describe('tunnel server API', () => {
       ['{oops', 400, 'ERR_NOT_JSON'],
       [{ data: 'not json', signature: tunnelSignature('not json', KEY) }, 400, 'ERR_BAD_REQUEST'],
       [{ data: '{"a":1}', signature: tunnelSignature('{"a":1}', KEY) }, 400, 'ERR_BAD_REQUEST'],
-      [{ data: '[{"type":"explode","tunnelIds":[]}]', signature: tunnelSignature('[{"type":"explode","tunnelIds":[]}]', KEY) }, 400, 'ERR_BAD_REQUEST'],
+      [
+        {
+          data: '[{"type":"explode","tunnelIds":[]}]',
+          signature: tunnelSignature('[{"type":"explode","tunnelIds":[]}]', KEY),
+        },
+        400,
+        'ERR_BAD_REQUEST',
+      ],
     ];
     for (const [body, status, error] of cases) {
       const reply = await raw(body);
@@ -131,7 +151,11 @@ describe('webhook delivery', () => {
     } finally {
       await business.close();
     }
-    const dead = new WebhookReceiver('http://127.0.0.1:1/tunnel', { key: KEY, retryDelaysMs: [5], onDrop: (e) => dropped.push(e.type) });
+    const dead = new WebhookReceiver('http://127.0.0.1:1/tunnel', {
+      key: KEY,
+      retryDelaysMs: [5],
+      onDrop: (e) => dropped.push(e.type),
+    });
     await dead.deliver({ tunnelId: 't', type: 'connect' });
     assert.equal(dropped.at(-1), 'connect');
     assert.deepEqual(retried, ['connect', 'connect']);
