@@ -79,6 +79,12 @@ export const errorRegistry = {
     message: 'The tunnel API signature is wrong',
   },
   ERR_TUNNEL_UNKNOWN: { status: 404, retry: false, wafer1: 1003, message: 'No such tunnel, or it expired' },
+  ERR_TUNNEL_UNAVAILABLE: {
+    status: 503,
+    retry: true,
+    wafer1: 2000,
+    message: 'The tunnel server cannot be reached or refused the call',
+  },
   ERR_TUNNEL_LIMIT: { status: 429, retry: true, wafer1: 1014, message: 'Too many tunnels' },
   ERR_RATE_LIMITED: { status: 429, retry: true, wafer1: 1014, message: 'Too many requests' },
   ERR_STORE_UNAVAILABLE: {

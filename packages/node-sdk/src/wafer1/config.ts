@@ -1,4 +1,5 @@
 import type { AuthBackend } from '../backend.js';
+import type { TunnelBackend } from '../tunnel/tunnel-backend.js';
 
 /**
  * The Wafer 1 server SDK's configuration object (qcloud-weapp-server-sdk `config`): call it with
@@ -14,6 +15,8 @@ export interface Wafer1Settings {
   TunnelCheckSignature: boolean;
   NetworkTimeout: number;
   AuthBackend: AuthBackend | null;
+  /** Hutong's addition: a tunnel backend in the same process, used instead of `TunnelServerUrl`. */
+  TunnelBackend: TunnelBackend | null;
 }
 
 const defaults = (): Wafer1Settings => ({
@@ -24,6 +27,7 @@ const defaults = (): Wafer1Settings => ({
   TunnelCheckSignature: true,
   NetworkTimeout: 30_000,
   AuthBackend: null,
+  TunnelBackend: null,
 });
 
 type Getters = { [K in keyof Wafer1Settings as `get${K}`]: () => Wafer1Settings[K] };
@@ -44,7 +48,8 @@ export function createWafer1Config(): Wafer1Config {
       if (!key) continue;
       const current = settings[key];
       // Like the original: a value of the wrong type is ignored rather than stored.
-      if (key === 'AuthBackend' ? typeof value === 'object' : typeof value === typeof current) {
+      const isObjectKey = key === 'AuthBackend' || key === 'TunnelBackend';
+      if (isObjectKey ? typeof value === 'object' : typeof value === typeof current) {
         (settings as unknown as Record<string, unknown>)[key] = value;
       }
     }

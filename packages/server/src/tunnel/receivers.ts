@@ -32,17 +32,20 @@ export class HandlerReceiver implements TunnelReceiver {
   }
 }
 
-/** As the Wafer SDKs decode it: no type → 'UnknownRaw'; content that is not JSON stays a string. */
+/**
+ * As the Wafer SDKs decode it: `type` from the JSON (else 'UnknownRaw'), `content` from the JSON
+ * when it has that key, else the raw text.
+ */
 export function parseMessage(raw: string): { type: string; content: unknown } {
+  let value: unknown;
   try {
-    const value = JSON.parse(raw) as { type?: unknown; content?: unknown } | null;
-    if (value && typeof value === 'object' && typeof value.type === 'string') {
-      return { type: value.type, content: value.content };
-    }
+    value = JSON.parse(raw);
   } catch {
-    // fall through
+    return { type: 'UnknownRaw', content: raw };
   }
-  return { type: 'UnknownRaw', content: raw };
+  const packet = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const type = typeof packet['type'] === 'string' && packet['type'] ? packet['type'] : 'UnknownRaw';
+  return { type, content: 'content' in packet ? packet['content'] : raw };
 }
 
 export interface WebhookOptions {

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { encodeMessage, HutongError, type PushPacket } from '@hutong/protocol';
+import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
+import { HandlerReceiver, type TunnelHandler, type TunnelHub, WebhookReceiver } from '@hutong/server';
+
+export interface TunnelGrant {
+  tunnelId: string;
+  connectUrl: string;
+}
+
+/** What the tunnel server answers a push with (the Wafer SDKs' promise result). */
+export interface PushResult {
+  code: 0;
+  message: string;
+  data: { invalidTunnelIds: string[] };
+}
+
+/**
+ * How a business server reaches the tunnel server: Hutong's `/tunnel` API over HTTP (or any
+ * Wafer tunnel server), or a TunnelHub in the same process. `handler`, when given, receives the
+ * tunnel's events in process; otherwise they are POSTed to `receiveUrl`.
+ */
+export interface TunnelBackend {
+  requestConnect(receiveUrl: string, handler?: TunnelHandler): Promise<TunnelGrant>;
+  push(packets: PushPacket[]): Promise<PushResult>;
+}
+
+export const messagePacket = (tunnelIds: string[], type: string, content: unknown): PushPacket => ({
+  tunnelIds,
+  type: 'message',
+  content: encodeMessage(type, content),
+});
+
+export class LocalTunnelBackend implements TunnelBackend {
+  constructor(
+    readonly hub: TunnelHub,
+    private readonly key = '',
+  ) {}
+
+  async requestConnect(receiveUrl: string, handler?: TunnelHandler): Promise<TunnelGrant> {
+    return this.hub.allocate(
+      handler ? new HandlerReceiver(handler) : new WebhookReceiver(receiveUrl, { key: this.key }),
+    );
+  }
+
+  async push(packets: PushPacket[]): Promise<PushResult> {
+    return { code: 0, message: 'OK', data: this.hub.push(packets) };
+  }
+}
+
+export interface RemoteTunnelOptions {
+  /** e.g. `http://hutong:5757/tunnel`. */
+  tunnelServerUrl: string | (() => string);
+  signatureKey: string | (() => string);
+  /** `md5(ServerHost)` as the Wafer SDKs send it; informational. */
+  serverHost?: string | (() => string);
+  timeoutMs?: number | (() => number);
+  /** Check the signature of `get/wsurl` replies (Wafer's TunnelCheckSignature). Default true. */
+  checkSignature?: boolean | (() => boolean);
+}
+
+const read = <T>(value: T | (() => T)): T => (typeof value === 'function' ? (value as () => T)() : value);
+
+/** The Wafer tunnel server API over HTTP (PROTOCOLS.md §4), signed both ways. */
+export class RemoteTunnelBackend implements TunnelBackend {
+  constructor(private readonly options: RemoteTunnelOptions) {}
+
+  private async call(path: string, payload: unknown, withKey: boolean): Promise<Record<string, unknown>> {
+    const key = read(this.options.signatureKey);
+    const data = JSON.stringify(payload);
+    const tcId = createHash('md5')
+      .update(read(this.options.serverHost ?? ''))
+      .digest('hex');
+    const body = { data, tcId, ...(withKey ? { tcKey: key } : {}), signature: tunnelSignature(data, key) };
+    let response: Response;
+    try {
+      response = await fetch(`${read(this.options.tunnelServerUrl).replace(/\/+$/, '')}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(read(this.options.timeoutMs ?? 30_000)),
+      });
+    } catch (cause) {
+      throw new HutongError('ERR_TUNNEL_UNAVAILABLE', '请求信道 API 失败，网络异常或信道服务器错误', {
+        cause,
+      });
+    }
+    let json: Record<string, unknown>;
+    try {
+      json = (await response.json()) as Record<string, unknown>;
+    } catch {
+      throw new HutongError('ERR_TUNNEL_UNAVAILABLE', '信道服务器响应格式错误，无法解析 JSON 字符串');
+    }
+    if (response.status !== 200 || json['code'] !== 0) {
+      throw new HutongError(
+        'ERR_TUNNEL_UNAVAILABLE',
+        `信道服务调用失败：${String(json['code'])} - ${String(json['message'])}`,
+      );
+    }
+    return json;
+  }
+
+  async requestConnect(receiveUrl: string): Promise<TunnelGrant> {
+    const reply = await this.call('/get/wsurl', { receiveUrl, protocolType: 'wss' }, true);
+    const data = String(reply['data']);
+    if (read(this.options.checkSignature ?? true)) {
+      if (!checkTunnelSignature(data, String(reply['signature'] ?? ''), read(this.options.signatureKey))) {
+        throw new HutongError('ERR_TUNNEL_SIGNATURE', '签名校验失败');
+      }
+    }
+    return JSON.parse(data) as TunnelGrant;
+  }
+
+  async push(packets: PushPacket[]): Promise<PushResult> {
+    return (await this.call('/ws/push', packets, false)) as unknown as PushResult;
+  }
+}
