@@ -67,12 +67,37 @@ export const PushPacket = Type.Object(
     tunnelIds: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 100_000 }),
     type: Type.Union([Type.Literal('message'), Type.Literal('close')]),
     content: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** Hutong's extension: also deliver to every member of these rooms. */
+    rooms: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 })),
   },
   { title: 'push packet', additionalProperties: true },
 );
 export type PushPacket = Static<typeof PushPacket>;
 
 export const PushData = Type.Array(PushPacket, { title: 'ws/push data', maxItems: 100 });
+
+/** `POST /tunnel/rooms` data (Hutong's extension, signed like the Wafer calls). */
+export const RoomsRequest = Type.Union(
+  [
+    Type.Object(
+      {
+        op: Type.Union([Type.Literal('join'), Type.Literal('leave')]),
+        room: Type.String({ minLength: 1, maxLength: 128 }),
+        tunnelIds: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 10_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        op: Type.Literal('presence'),
+        rooms: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { title: 'rooms request' },
+);
+export type RoomsRequest = Static<typeof RoomsRequest>;
 
 /** Tunnel server → business server: `{data: JSON.stringify(TunnelEvent), signature}`. */
 export interface TunnelEvent {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { rejectUpgrade } from '../http/upgrade-router.js';
 import type { TunnelReceiver } from './receivers.js';
+import { type RoomLimits, TunnelRooms } from './tunnel-rooms.js';
 
 /** Close codes the tunnel server uses (4000–4099: reconnect may help; others: see RFC 6455). */
 export const tunnelCloseCodes = {
@@ -36,6 +37,7 @@ export interface TunnelHubOptions {
   maxBufferedBytes?: number;
   /** Tunnels (pending and open) this node holds at most. Default 100,000. */
   maxTunnels?: number;
+  rooms?: RoomLimits;
   logger?: Logger;
 }
 
@@ -60,7 +62,9 @@ export const CONNECT_PATH = '/tunnel/ws';
 export class TunnelHub {
   readonly #tunnels = new Map<string, Tunnel>();
   readonly #wss: WebSocketServer;
-  readonly #options: Required<Omit<TunnelHubOptions, 'logger'>>;
+  readonly #options: Required<Omit<TunnelHubOptions, 'logger' | 'rooms'>>;
+  /** Named rooms of this node's open tunnels. */
+  readonly rooms: TunnelRooms;
   readonly #logger: Logger | undefined;
   readonly #sweeper: NodeJS.Timeout;
   /** Events dropped or failed per type, for metrics and tests. */
@@ -76,6 +80,7 @@ export class TunnelHub {
       maxTunnels: options.maxTunnels ?? 100_000,
     };
     this.#logger = options.logger;
+    this.rooms = new TunnelRooms(options.rooms);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.#options.maxPayload,
@@ -133,25 +138,38 @@ export class TunnelHub {
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(tunnel, ws));
   };
 
-  /** Delivers Wafer push packets; returns the ids that are unknown, not connected or closed. */
-  push(packets: readonly PushPacket[]): { invalidTunnelIds: string[] } {
+  /** Joins an open tunnel to a room; false when the tunnel is not open on this node. */
+  join(room: string, tunnelId: string): boolean {
+    if (this.#tunnels.get(tunnelId)?.state !== 'open') return false;
+    this.rooms.join(room, tunnelId);
+    return true;
+  }
+
+  /**
+   * Delivers Wafer push packets to `tunnelIds` and, as Hutong's extension, to every member of
+   * `rooms`. Returns the listed ids that are unknown, not connected or closed.
+   */
+  push(packets: readonly (PushPacket & { rooms?: readonly string[] })[]): { invalidTunnelIds: string[] } {
     const invalid = new Set<string>();
     for (const packet of packets) {
       const frame =
         packet.type === 'message'
           ? Buffer.from(encodeFrame('message', packet.content ?? ''), 'utf8')
           : Buffer.from(encodeFrame('close'), 'utf8');
-      for (const id of new Set(packet.tunnelIds)) {
+      const listed = new Set(packet.tunnelIds);
+      const targets = new Set(listed);
+      for (const room of packet.rooms ?? []) for (const id of this.rooms.members(room)) targets.add(id);
+      for (const id of targets) {
         const tunnel = this.#tunnels.get(id);
         const socket = tunnel?.socket;
         if (!tunnel || tunnel.state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) {
-          invalid.add(id);
+          if (listed.has(id)) invalid.add(id);
           continue;
         }
         if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
           this.stats.slowConsumers += 1;
           socket.close(tunnelCloseCodes.slowConsumer, 'slow consumer');
-          invalid.add(id);
+          if (listed.has(id)) invalid.add(id);
           continue;
         }
         socket.send(frame, { binary: false });
@@ -219,6 +237,7 @@ export class TunnelHub {
   #closed(tunnel: Tunnel): void {
     if (tunnel.state === 'closed') return;
     tunnel.state = 'closed';
+    this.rooms.leaveAll(tunnel.id);
     this.#emit(tunnel, { tunnelId: tunnel.id, type: 'close' });
     // Forget the tunnel once its close event has been handed over.
     void tunnel.events.then(() => {
