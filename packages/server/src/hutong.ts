@@ -3,12 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/auth-service.js';
 import { HttpWeChatApi, type WeChatApi } from './auth/wechat-api.js';
+import type { Broker } from './brokers/broker.js';
+import { LocalBroker } from './brokers/local-broker.js';
+import { RedisBroker } from './brokers/redis-broker.js';
 import type { HutongConfig } from './config/config.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { createSessionStore } from './stores/index.js';
 import type { SessionStore } from './stores/session-store.js';
-import { CONNECT_PATH, TunnelHub } from './tunnel/tunnel-hub.js';
+import { CONNECT_PATH, type TunnelHub } from './tunnel/tunnel-hub.js';
+import { TunnelRouter } from './tunnel/tunnel-router.js';
 import { tunnelRoutes } from './tunnel/tunnel-routes.js';
 
 export interface Hutong {
@@ -17,6 +21,7 @@ export interface Hutong {
   auth: AuthService;
   store: SessionStore;
   tunnels: TunnelHub;
+  router: TunnelRouter;
   logger: Logger;
   /** Where clients reach this node (config.publicUrl, with the bound port once listening on port 0). */
   readonly publicUrl: string;
@@ -31,6 +36,8 @@ export interface CreateHutongOptions {
   /** WeChat API base URL read on every call; wins over config.wechatApiUrl (dev stack). */
   wechatBaseUrl?: () => string;
   logger?: Logger;
+  /** Replaces the broker the configuration names (tests: several nodes on one LocalBus). */
+  broker?: Broker;
   /** How often expired sessions are purged, ms. Default 10 minutes; 0 disables. */
   purgeIntervalMs?: number;
 }
@@ -105,17 +112,28 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
   });
   let publicUrl = config.publicUrl;
-  const tunnels = new TunnelHub({
-    publicWsUrl: () => publicUrl.replace(/^http/, 'ws'),
-    heartbeatSeconds: config.tunnelHeartbeatSeconds,
+  const broker =
+    options.broker ??
+    (config.broker.kind === 'redis'
+      ? new RedisBroker({ url: config.broker.url, ...(config.nodeId ? { nodeId: config.nodeId } : {}) })
+      : new LocalBroker(undefined, config.nodeId ?? undefined));
+  const router = new TunnelRouter(
+    broker,
+    {
+      publicWsUrl: () => publicUrl.replace(/^http/, 'ws'),
+      heartbeatSeconds: config.tunnelHeartbeatSeconds,
+      logger,
+    },
     logger,
-  });
+  );
+  await router.start();
+  const tunnels = router.hub;
   const upgrades = new UpgradeRouter();
   upgrades.register(CONNECT_PATH, tunnels.handleUpgrade);
   app.server.on('upgrade', upgrades.handle);
   app.register(tunnelRoutes, {
     prefix: '/tunnel',
-    hub: tunnels,
+    router,
     keys: [config.tunnelSignatureKey],
     webhook: { logger },
   });
@@ -136,6 +154,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     auth,
     store,
     tunnels,
+    router,
     logger,
     get publicUrl() {
       return publicUrl;
@@ -150,7 +169,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     },
     async close() {
       if (purge) clearInterval(purge);
-      await tunnels.close();
+      await router.close();
       await app.close();
       await store.close();
     },

@@ -1,9 +1,12 @@
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import Fastify, { type FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
+import type { Broker } from '../src/brokers/broker.js';
+import { LocalBroker } from '../src/brokers/local-broker.js';
 import { UpgradeRouter } from '../src/http/upgrade-router.js';
 import { HandlerReceiver, type TunnelHandler } from '../src/tunnel/receivers.js';
-import { CONNECT_PATH, TunnelHub, type TunnelHubOptions } from '../src/tunnel/tunnel-hub.js';
+import { CONNECT_PATH, type TunnelHub, type TunnelHubOptions } from '../src/tunnel/tunnel-hub.js';
+import { TunnelRouter } from '../src/tunnel/tunnel-router.js';
 import { type TunnelRoutesOptions, tunnelRoutes } from '../src/tunnel/tunnel-routes.js';
 
 export const KEY = 'test-tunnel-key';
@@ -11,6 +14,7 @@ export const KEY = 'test-tunnel-key';
 export interface TunnelFixture {
   url: string;
   hub: TunnelHub;
+  router: TunnelRouter;
   app: FastifyInstance;
   /** Signed tunnel API call. */
   api(path: string, data: unknown, extra?: Record<string, unknown>): Promise<{ status: number; body: any }>;
@@ -20,16 +24,19 @@ export interface TunnelFixture {
 export async function startTunnels(
   options: Partial<TunnelHubOptions> = {},
   routes: Partial<TunnelRoutesOptions> = {},
+  broker: Broker = new LocalBroker(),
 ): Promise<TunnelFixture> {
   const app = Fastify();
   let base = '';
-  const hub = new TunnelHub({ publicWsUrl: () => base.replace(/^http/, 'ws'), ...options });
+  const router = new TunnelRouter(broker, { publicWsUrl: () => base.replace(/^http/, 'ws'), ...options });
+  await router.start();
+  const hub = router.hub;
   const upgrades = new UpgradeRouter();
   upgrades.register(CONNECT_PATH, hub.handleUpgrade);
   app.server.on('upgrade', upgrades.handle);
   await app.register(tunnelRoutes, {
     prefix: '/tunnel',
-    hub,
+    router,
     keys: [KEY],
     webhook: { retryDelaysMs: [20, 40], timeoutMs: 500 },
     ...routes,
@@ -38,6 +45,7 @@ export async function startTunnels(
   return {
     url: base,
     hub,
+    router,
     app,
     async api(path, data, extra = {}) {
       const text = typeof data === 'string' ? data : JSON.stringify(data);
@@ -49,7 +57,7 @@ export async function startTunnels(
       return { status: response.status, body: await response.json() };
     },
     async close() {
-      await hub.close();
+      await router.close();
       await app.close();
     },
   };

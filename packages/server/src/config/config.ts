@@ -22,6 +22,10 @@ export interface HutongConfig {
   loginRatePerIp: number;
   loginRatePerUser: number;
   tunnelSignatureKey: string;
+  /** Cross-node routing: in-process (one node) or Redis pub/sub (a cluster). */
+  broker: { kind: 'local' } | { kind: 'redis'; url: string };
+  /** This node's name in the cluster; random when unset. */
+  nodeId: string | undefined;
   /** Heartbeat period sent to tunnel clients as `timeout:N`, seconds. */
   tunnelHeartbeatSeconds: number;
   /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs). */
@@ -117,6 +121,18 @@ function store(env: Env, dataDir: string): SessionStoreOptions {
   }
 }
 
+function broker(env: Env): HutongConfig['broker'] {
+  const kind = read(env, 'HUTONG_BROKER') ?? 'local';
+  if (kind === 'local') return { kind };
+  if (kind === 'redis') {
+    return {
+      kind,
+      url: read(env, 'HUTONG_BROKER_URL') ?? read(env, 'HUTONG_REDIS_URL') ?? 'redis://127.0.0.1:6379',
+    };
+  }
+  throw new ConfigError('HUTONG_BROKER', `expected local or redis, got "${kind}"`);
+}
+
 export interface ConfigDefaults {
   apps?: AppCredentials[];
   wechatApiUrl?: string;
@@ -148,6 +164,8 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
     loginRatePerUser: int(env, 'HUTONG_LOGIN_RATE_PER_USER', 20),
     tunnelSignatureKey,
     tunnelHeartbeatSeconds: int(env, 'HUTONG_TUNNEL_HEARTBEAT', 15, 1),
+    broker: broker(env),
+    nodeId: read(env, 'HUTONG_NODE_ID'),
     trustProxy: read(env, 'HUTONG_TRUST_PROXY'),
     logLevel: read(env, 'HUTONG_LOG_LEVEL') ?? 'info',
   };

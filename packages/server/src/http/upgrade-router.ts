@@ -20,17 +20,21 @@ export class UpgradeRouter {
     try {
       url = new URL(req.url ?? '/', 'http://upgrade.invalid');
     } catch {
-      return rejectUpgrade(socket, 400, 'Bad Request');
+      rejectUpgrade(socket, 400, 'Bad Request');
+      return;
     }
     const handler = this.#routes.get(url.pathname);
-    if (!handler) return rejectUpgrade(socket, 404, 'Not Found');
-    handler(req, socket, head, url);
+    if (handler) handler(req, socket, head, url);
+    else rejectUpgrade(socket, 404, 'Not Found');
   };
 }
 
 /** Answers an upgrade request with a plain HTTP error and closes the connection. */
 export function rejectUpgrade(socket: Duplex, status: number, reason: string, body = ''): void {
-  if (!socket.writable) return void socket.destroy();
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

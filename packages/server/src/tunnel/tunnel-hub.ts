@@ -39,6 +39,9 @@ export interface TunnelHubOptions {
   maxTunnels?: number;
   rooms?: RoomLimits;
   logger?: Logger;
+  /** Called when a tunnel's socket opens and when it closes (cluster registry). */
+  onOpen?: (tunnelId: string) => void;
+  onClose?: (tunnelId: string) => void;
 }
 
 interface Tunnel {
@@ -62,7 +65,9 @@ export const CONNECT_PATH = '/tunnel/ws';
 export class TunnelHub {
   readonly #tunnels = new Map<string, Tunnel>();
   readonly #wss: WebSocketServer;
-  readonly #options: Required<Omit<TunnelHubOptions, 'logger' | 'rooms'>>;
+  readonly #options: Required<Omit<TunnelHubOptions, 'logger' | 'rooms' | 'onOpen' | 'onClose'>>;
+  readonly #onOpen: ((tunnelId: string) => void) | undefined;
+  readonly #onClose: ((tunnelId: string) => void) | undefined;
   /** Named rooms of this node's open tunnels. */
   readonly rooms: TunnelRooms;
   readonly #logger: Logger | undefined;
@@ -80,6 +85,8 @@ export class TunnelHub {
       maxTunnels: options.maxTunnels ?? 100_000,
     };
     this.#logger = options.logger;
+    this.#onOpen = options.onOpen;
+    this.#onClose = options.onClose;
     this.rooms = new TunnelRooms(options.rooms);
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -128,15 +135,21 @@ export class TunnelHub {
   handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
     const id = url.searchParams.get('tunnelId') ?? '';
     const tunnel = this.#tunnels.get(id);
-    if (!tunnel || tunnel.state !== 'pending' || tunnel.expiresAt <= Date.now()) {
+    if (tunnel?.state !== 'pending' || tunnel.expiresAt <= Date.now()) {
       const body = JSON.stringify({
         error: { code: 'ERR_TUNNEL_UNKNOWN', message: 'No such tunnel, or it expired' },
       });
-      return rejectUpgrade(socket, 404, 'Not Found', body);
+      rejectUpgrade(socket, 404, 'Not Found', body);
+      return;
     }
     tunnel.state = 'open'; // claimed: a second upgrade with the same id is refused
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(tunnel, ws));
   };
+
+  /** Whether the tunnel's socket is open on this node. */
+  holds(tunnelId: string): boolean {
+    return this.#tunnels.get(tunnelId)?.state === 'open';
+  }
 
   /** Joins an open tunnel to a room; false when the tunnel is not open on this node. */
   join(room: string, tunnelId: string): boolean {
@@ -162,7 +175,7 @@ export class TunnelHub {
       for (const id of targets) {
         const tunnel = this.#tunnels.get(id);
         const socket = tunnel?.socket;
-        if (!tunnel || tunnel.state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) {
+        if (tunnel?.state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) {
           if (listed.has(id)) invalid.add(id);
           continue;
         }
@@ -197,6 +210,7 @@ export class TunnelHub {
     tunnel.socket = ws;
     tunnel.lastSeen = Date.now();
     ws.send(encodeFrame('timeout', String(this.#options.heartbeatSeconds)));
+    this.#onOpen?.(tunnel.id);
     this.#emit(tunnel, { tunnelId: tunnel.id, type: 'connect' });
     ws.on('message', (data: RawData, isBinary: boolean) => this.#onFrame(tunnel, ws, data, isBinary));
     ws.on('pong', () => {
@@ -238,6 +252,7 @@ export class TunnelHub {
     if (tunnel.state === 'closed') return;
     tunnel.state = 'closed';
     this.rooms.leaveAll(tunnel.id);
+    if (tunnel.socket) this.#onClose?.(tunnel.id);
     this.#emit(tunnel, { tunnelId: tunnel.id, type: 'close' });
     // Forget the tunnel once its close event has been handed over.
     void tunnel.events.then(() => {

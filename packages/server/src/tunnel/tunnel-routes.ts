@@ -13,10 +13,11 @@ import { safeEqual } from '@hutong/protocol/wechat-crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { asHutongError } from '../http/errors.js';
 import { type WebhookOptions, WebhookReceiver } from './receivers.js';
-import type { TunnelHub } from './tunnel-hub.js';
+import type { TunnelRouter } from './tunnel-router.js';
 
 export interface TunnelRoutesOptions {
-  hub: TunnelHub;
+  /** This node's hub and the way to the others. */
+  router: TunnelRouter;
   /** The configured signature key(s). Keys are never learned from callers. */
   keys: readonly string[];
   webhook?: Omit<WebhookOptions, 'key'>;
@@ -75,7 +76,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
       throw new HutongError('ERR_BAD_REQUEST', 'receiveUrl must be http or https');
     }
     const receiver = new WebhookReceiver(target.toString(), { ...options.webhook, key });
-    const data = JSON.stringify(options.hub.allocate(receiver));
+    const data = JSON.stringify(options.router.hub.allocate(receiver));
     return { code: 0, message: 'OK', data, signature: tunnelSignature(data, key) };
   });
 
@@ -85,7 +86,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
     async (request) => {
       const key = verify(request.body, options.keys);
       const packets = unwrap(decode(PushData, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
-      const result = options.hub.push(packets);
+      const result = await options.router.push(packets);
       if (request.body.dataEncode) {
         const data = JSON.stringify(result);
         return { code: 0, message: 'OK', data, signature: tunnelSignature(data, key) };
@@ -98,7 +99,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
   app.post<{ Body: SignedRequest }>('/rooms', { schema: { body: SignedRequest } }, async (request) => {
     verify(request.body, options.keys);
     const body = unwrap(decode(RoomsRequest, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
-    const { hub } = options;
+    const { hub } = options.router;
     if (body.op === 'presence') {
       return {
         code: 0,

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import type { Broker, RoutedPacket } from './broker.js';
+
+/**
+ * A bus shared by the nodes of one process: the default for a single node, and the stand-in for
+ * Redis when several nodes run in one test. Delivery is asynchronous (a microtask), like a network.
+ */
+export class LocalBus {
+  readonly nodes = new Map<string, (packets: RoutedPacket[]) => void>();
+  readonly owners = new Map<string, string>();
+}
+
+export class LocalBroker implements Broker {
+  readonly nodeId: string;
+  readonly #bus: LocalBus;
+
+  constructor(bus = new LocalBus(), nodeId = randomBytes(6).toString('hex')) {
+    this.#bus = bus;
+    this.nodeId = nodeId;
+  }
+
+  async start(deliver: (packets: RoutedPacket[]) => void): Promise<void> {
+    this.#bus.nodes.set(this.nodeId, deliver);
+  }
+
+  async register(tunnelId: string): Promise<void> {
+    this.#bus.owners.set(tunnelId, this.nodeId);
+  }
+
+  async unregister(tunnelId: string): Promise<void> {
+    if (this.#bus.owners.get(tunnelId) === this.nodeId) this.#bus.owners.delete(tunnelId);
+  }
+
+  async locate(tunnelIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const id of tunnelIds) {
+      const node = this.#bus.owners.get(id);
+      if (node && this.#bus.nodes.has(node)) found.set(id, node);
+    }
+    return found;
+  }
+
+  async send(nodeId: string, packets: RoutedPacket[]): Promise<void> {
+    const deliver = this.#bus.nodes.get(nodeId);
+    if (deliver) queueMicrotask(() => deliver(packets));
+  }
+
+  async publish(packets: RoutedPacket[]): Promise<void> {
+    for (const deliver of this.#bus.nodes.values()) queueMicrotask(() => deliver(packets));
+  }
+
+  async close(): Promise<void> {
+    this.#bus.nodes.delete(this.nodeId);
+    for (const [id, node] of this.#bus.owners) if (node === this.nodeId) this.#bus.owners.delete(id);
+  }
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { guard } from '../stores/store-support.js';
+import type { Broker, RoutedPacket } from './broker.js';
+
+export interface RedisBrokerOptions {
+  url: string;
+  /** Prepended to keys and channels. Default `hutong:`. */
+  prefix?: string;
+  nodeId?: string;
+  /** A node not heard from for this long owns nothing. Default 15 s; refreshed every third of it. */
+  nodeTtlMs?: number;
+  commandTimeoutMs?: number;
+}
+
+/**
+ * Broker on Redis pub/sub. Keys: `P tunnel:<id>` → node id (kept a day at most, as a backstop),
+ * `P node:<id>` with a TTL the node refreshes (liveness). Channels: `P node:<id>` for one node,
+ * `P all` for everyone. Commands fail fast while Redis is down; ioredis reconnects and
+ * resubscribes by itself.
+ */
+export class RedisBroker implements Broker {
+  readonly nodeId: string;
+  readonly #redis: Redis;
+  readonly #sub: Redis;
+  readonly #prefix: string;
+  readonly #ttl: number;
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(options: RedisBrokerOptions) {
+    this.nodeId = options.nodeId ?? randomBytes(6).toString('hex');
+    this.#prefix = options.prefix ?? 'hutong:';
+    this.#ttl = options.nodeTtlMs ?? 15_000;
+    const common = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1000,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+      retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+    };
+    this.#redis = new Redis(options.url, {
+      ...common,
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+    });
+    this.#sub = new Redis(options.url, { ...common, enableOfflineQueue: true });
+    for (const client of [this.#redis, this.#sub]) client.on('error', () => {});
+  }
+
+  #key(kind: 'tunnel' | 'node', id: string): string {
+    return `${this.#prefix}${kind}:${id}`;
+  }
+
+  get #allChannel(): string {
+    return `${this.#prefix}all`;
+  }
+
+  async start(deliver: (packets: RoutedPacket[]) => void): Promise<void> {
+    await guard('redis', 'broker start', async () => {
+      await Promise.all([this.#redis.connect(), this.#sub.connect()]);
+      this.#sub.on('message', (_channel: string, message: string) => {
+        try {
+          deliver(JSON.parse(message) as RoutedPacket[]);
+        } catch {
+          // A malformed message on our channel is not ours to crash on.
+        }
+      });
+      await this.#sub.subscribe(this.#key('node', this.nodeId), this.#allChannel);
+      await this.#beat();
+    });
+    this.#heartbeat = setInterval(() => {
+      this.#beat().catch(() => {});
+    }, this.#ttl / 3).unref();
+  }
+
+  #beat(): Promise<unknown> {
+    return this.#redis.set(this.#key('node', this.nodeId), String(Date.now()), 'PX', this.#ttl);
+  }
+
+  register(tunnelId: string): Promise<void> {
+    return guard('redis', 'register', async () => {
+      await this.#redis.set(this.#key('tunnel', tunnelId), this.nodeId, 'EX', 86_400);
+    });
+  }
+
+  unregister(tunnelId: string): Promise<void> {
+    return guard('redis', 'unregister', async () => {
+      await this.#redis.del(this.#key('tunnel', tunnelId));
+    });
+  }
+
+  locate(tunnelIds: readonly string[]): Promise<Map<string, string>> {
+    return guard('redis', 'locate', async () => {
+      const found = new Map<string, string>();
+      if (tunnelIds.length === 0) return found;
+      const owners = await this.#redis.mget(tunnelIds.map((id) => this.#key('tunnel', id)));
+      const nodes = [...new Set(owners.filter((n): n is string => n !== null))];
+      if (nodes.length === 0) return found;
+      const alive = await this.#redis.mget(nodes.map((n) => this.#key('node', n)));
+      const live = new Set(nodes.filter((_, i) => alive[i] !== null));
+      tunnelIds.forEach((id, i) => {
+        const owner = owners[i];
+        if (owner && live.has(owner)) found.set(id, owner);
+      });
+      return found;
+    });
+  }
+
+  send(nodeId: string, packets: RoutedPacket[]): Promise<void> {
+    return guard('redis', 'send', async () => {
+      await this.#redis.publish(this.#key('node', nodeId), JSON.stringify(packets));
+    });
+  }
+
+  publish(packets: RoutedPacket[]): Promise<void> {
+    return guard('redis', 'publish', async () => {
+      await this.#redis.publish(this.#allChannel, JSON.stringify(packets));
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    await this.#redis.del(this.#key('node', this.nodeId)).catch(() => {});
+    this.#redis.disconnect();
+    this.#sub.disconnect();
+  }
+}

@@ -1,0 +1,90 @@
+import type { Logger } from 'pino';
+import type { Broker, RoutedPacket } from '../brokers/broker.js';
+import { TunnelHub, type TunnelHubOptions } from './tunnel-hub.js';
+
+/** A room publish carries its origin so the sending node, which delivered locally, skips it. */
+type Published = RoutedPacket & { origin?: string };
+
+/**
+ * Pushes across nodes: tunnels open here get the frame at once; listed tunnels held elsewhere are
+ * located through the broker and sent to their node; room broadcasts reach local members at once
+ * and every other node through one publish. A broker failure costs only the cross-node part of a
+ * push (counted in `stats.brokerErrors`); those ids are not reported invalid, since they may
+ * well be alive.
+ */
+export class TunnelRouter {
+  readonly hub: TunnelHub;
+  readonly stats = { brokerErrors: 0, forwarded: 0 };
+
+  constructor(
+    readonly broker: Broker,
+    hubOptions: TunnelHubOptions,
+    private readonly logger?: Logger,
+  ) {
+    this.hub = new TunnelHub({
+      ...hubOptions,
+      onOpen: (id) => this.#registry('register', id),
+      onClose: (id) => this.#registry('unregister', id),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.broker.start((packets) => this.#fromBroker(packets as Published[]));
+  }
+
+  async push(packets: readonly RoutedPacket[]): Promise<{ invalidTunnelIds: string[] }> {
+    const invalid: string[] = [];
+    for (const packet of packets) {
+      const local: string[] = [];
+      const elsewhere: string[] = [];
+      for (const id of new Set(packet.tunnelIds)) (this.hub.holds(id) ? local : elsewhere).push(id);
+      const { type, content } = packet;
+      const base = content === undefined ? { type } : { type, content };
+      invalid.push(
+        ...this.hub.push([{ ...base, tunnelIds: local, ...(packet.rooms ? { rooms: packet.rooms } : {}) }])
+          .invalidTunnelIds,
+      );
+      try {
+        if (elsewhere.length > 0) {
+          const owners = await this.broker.locate(elsewhere);
+          const byNode = new Map<string, string[]>();
+          for (const id of elsewhere) {
+            const node = owners.get(id);
+            if (!node || node === this.broker.nodeId) invalid.push(id);
+            else byNode.set(node, [...(byNode.get(node) ?? []), id]);
+          }
+          for (const [node, ids] of byNode) {
+            this.stats.forwarded += ids.length;
+            await this.broker.send(node, [{ ...base, tunnelIds: ids }]);
+          }
+        }
+        if (packet.rooms && packet.rooms.length > 0) {
+          await this.broker.publish([
+            { ...base, tunnelIds: [], rooms: packet.rooms, origin: this.broker.nodeId } as Published,
+          ]);
+        }
+      } catch (err) {
+        this.stats.brokerErrors += 1;
+        this.logger?.warn({ err }, 'cross-node push failed; local delivery done');
+      }
+    }
+    return { invalidTunnelIds: invalid };
+  }
+
+  async close(): Promise<void> {
+    await this.hub.close();
+    await this.broker.close();
+  }
+
+  #fromBroker(packets: Published[]): void {
+    const mine = packets.filter((p) => p.origin !== this.broker.nodeId);
+    if (mine.length > 0) this.hub.push(mine.map(({ origin: _origin, ...packet }) => packet));
+  }
+
+  #registry(op: 'register' | 'unregister', tunnelId: string): void {
+    this.broker[op](tunnelId).catch((err: unknown) => {
+      this.stats.brokerErrors += 1;
+      this.logger?.warn({ err, tunnelId }, `tunnel ${op} failed`);
+    });
+  }
+}

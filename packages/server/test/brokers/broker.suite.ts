@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { Broker, RoutedPacket } from '../../src/brokers/broker.js';
+
+export interface BrokerCluster {
+  /** A started broker on a fresh node; `kill` makes it vanish as a crash would. */
+  node(): Promise<{ broker: Broker; inbox: RoutedPacket[][]; kill(): Promise<void> }>;
+  /** How long a crashed node keeps its tunnels, at most (its TTL plus slack). */
+  deathMs: number;
+  close(): Promise<void>;
+}
+
+const packet = (n: number): RoutedPacket => ({ tunnelIds: ['t'], type: 'message', content: String(n) });
+
+const eventually = async (check: () => boolean | Promise<boolean>, ms: number) => {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+/** The Broker contract (brokers/broker.ts), for every implementation. */
+export function brokerSuite(
+  name: string,
+  make: () => Promise<BrokerCluster>,
+  options: { skip?: string | false } = {},
+) {
+  describe(`Broker: ${name}`, { skip: options.skip ?? false }, () => {
+    const clusters: BrokerCluster[] = [];
+    const cluster = async () => {
+      const c = await make();
+      clusters.push(c);
+      return c;
+    };
+    after(() => Promise.all(clusters.map((c) => c.close())));
+
+    it('locates tunnels on their node; unregister forgets them', async () => {
+      const c = await cluster();
+      const [a, b] = [await c.node(), await c.node()];
+      await a.broker.register('x1');
+      await b.broker.register('x2');
+      const found = await b.broker.locate(['x1', 'x2', 'nope']);
+      assert.deepEqual(Object.fromEntries(found), { x1: a.broker.nodeId, x2: b.broker.nodeId });
+      await a.broker.unregister('x1');
+      assert.equal((await b.broker.locate(['x1'])).size, 0);
+      assert.equal((await b.broker.locate([])).size, 0);
+    });
+
+    it('send reaches one node, in order; publish reaches every node, the sender too', async () => {
+      const c = await cluster();
+      const [a, b, z] = [await c.node(), await c.node(), await c.node()];
+      for (let i = 0; i < 20; i += 1) await a.broker.send(b.broker.nodeId, [packet(i)]);
+      await eventually(() => b.inbox.length === 20, 2000);
+      assert.deepEqual(
+        b.inbox.map((p) => p[0]!.content),
+        Array.from({ length: 20 }, (_, i) => String(i)),
+      );
+      assert.equal(z.inbox.length, 0);
+      await z.broker.publish([packet(99)]);
+      await eventually(() => [a, b, z].every((n) => n.inbox.some((p) => p[0]!.content === '99')), 2000);
+    });
+
+    it('a node that dies leaves no ghost tunnels after its TTL', async () => {
+      const c = await cluster();
+      const [a, b] = [await c.node(), await c.node()];
+      await a.broker.register('ghost');
+      assert.equal((await b.broker.locate(['ghost'])).get('ghost'), a.broker.nodeId);
+      await a.kill();
+      await eventually(async () => (await b.broker.locate(['ghost'])).size === 0, c.deathMs);
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import { service, uniqueSuffix } from '../../../../testing/services.js';
+import type { RoutedPacket } from '../../src/brokers/broker.js';
+import { LocalBroker, LocalBus } from '../../src/brokers/local-broker.js';
+import { RedisBroker } from '../../src/brokers/redis-broker.js';
+import { startTcpProxy, type TcpProxy } from '../stores/tcp-proxy.js';
+import { type BrokerCluster, brokerSuite } from './broker.suite.js';
+
+const redis = await service('redis');
+
+brokerSuite('in-process', async (): Promise<BrokerCluster> => {
+  const bus = new LocalBus();
+  const brokers: LocalBroker[] = [];
+  return {
+    deathMs: 100,
+    async node() {
+      const broker = new LocalBroker(bus);
+      const inbox: RoutedPacket[][] = [];
+      await broker.start((p) => inbox.push(p));
+      brokers.push(broker);
+      return { broker, inbox, kill: () => broker.close() };
+    },
+    async close() {
+      await Promise.all(brokers.map((b) => b.close()));
+    },
+  };
+});
+
+brokerSuite(
+  'Redis',
+  async (): Promise<BrokerCluster> => {
+    const prefix = `hutong-test:${uniqueSuffix()}:`;
+    const nodes: { broker: RedisBroker; proxy: TcpProxy }[] = [];
+    return {
+      deathMs: 3000,
+      async node() {
+        // Each node reaches Redis through its own proxy, so a crash can be played by cutting it.
+        const proxy = await startTcpProxy(redis.url);
+        const broker = new RedisBroker({ url: proxy.url(redis.url), prefix, nodeTtlMs: 900 });
+        const inbox: RoutedPacket[][] = [];
+        await broker.start((p) => inbox.push(p));
+        nodes.push({ broker, proxy });
+        return { broker, inbox, kill: async () => proxy.down() };
+      },
+      async close() {
+        for (const { broker, proxy } of nodes) {
+          await broker.close();
+          await proxy.close();
+        }
+      },
+    };
+  },
+  { skip: redis.skip },
+);

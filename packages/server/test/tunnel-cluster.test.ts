@@ -1,0 +1,119 @@
+/**
+ * Three tunnel nodes in one process on the real local Redis: a push accepted by any node reaches
+ * tunnels on every node, rooms span nodes, invalid ids are right cluster-wide, a dead node's
+ * tunnels read as invalid after its TTL, and a Redis outage costs only cross-node delivery.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { service, uniqueSuffix } from '../../../testing/services.js';
+import { RedisBroker } from '../src/brokers/redis-broker.js';
+import { startTcpProxy, type TcpProxy } from './stores/tcp-proxy.js';
+import { connect, recorder, startTunnels, type TunnelFixture } from './tunnel-fixtures.js';
+
+const redis = await service('redis');
+
+describe('tunnel cluster over Redis', { skip: redis.skip }, () => {
+  const prefix = `hutong-test:${uniqueSuffix()}:`;
+  const nodes: { f: TunnelFixture; proxy: TcpProxy }[] = [];
+  before(async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const proxy = await startTcpProxy(redis.url);
+      const broker = new RedisBroker({
+        url: proxy.url(redis.url),
+        prefix,
+        nodeTtlMs: 900,
+        nodeId: `node${i}`,
+      });
+      nodes.push({ f: await startTunnels({}, {}, broker), proxy });
+    }
+  });
+  after(async () => {
+    for (const { f, proxy } of nodes) {
+      await f.close();
+      await proxy.close();
+    }
+  });
+
+  const openOn = async (f: TunnelFixture) => {
+    const { tunnelId, connectUrl } = f.hub.allocate(recorder().receiver);
+    const c = await connect(connectUrl);
+    await c.waitFor((x) => x.startsWith('timeout:'));
+    return { ...c, tunnelId };
+  };
+  const registered = async (f: TunnelFixture, ids: string[]) => {
+    for (let i = 0; i < 100; i += 1) {
+      if ((await f.router.broker.locate(ids)).size === ids.length) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('tunnels not registered');
+  };
+
+  test('a push through any node reaches tunnels on every node; unknown ids are invalid', async () => {
+    const [n0, n1, n2] = nodes.map((n) => n.f) as [TunnelFixture, TunnelFixture, TunnelFixture];
+    const [a, b, c] = [await openOn(n0), await openOn(n1), await openOn(n2)];
+    await registered(n0, [a.tunnelId, b.tunnelId, c.tunnelId]);
+    const content = JSON.stringify({ type: 'hello', content: 'cluster' });
+    const reply = await n1.api('/ws/push', [
+      { tunnelIds: [a.tunnelId, b.tunnelId, c.tunnelId, 'ghost'], type: 'message', content },
+    ]);
+    assert.deepEqual(reply.body.data.invalidTunnelIds, ['ghost']);
+    for (const x of [a, b, c]) await x.waitFor((frame) => frame === `message:${content}`);
+
+    // Rooms span nodes: members join on their own node, a broadcast through any node reaches all.
+    await n0.api('/rooms', { op: 'join', room: 'r', tunnelIds: [a.tunnelId] });
+    await n2.api('/rooms', { op: 'join', room: 'r', tunnelIds: [c.tunnelId] });
+    const roomMessage = JSON.stringify({ type: 'room', content: 1 });
+    await n1.api('/ws/push', [{ tunnelIds: [], rooms: ['r'], type: 'message', content: roomMessage }]);
+    await a.waitFor((frame) => frame === `message:${roomMessage}`);
+    await c.waitFor((frame) => frame === `message:${roomMessage}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(b.frames.includes(`message:${roomMessage}`), false);
+
+    // A close pushed through another node closes the socket where it lives.
+    await n2.api('/ws/push', [{ tunnelIds: [a.tunnelId], type: 'close' }]);
+    await a.closed;
+    b.ws.close();
+    c.ws.close();
+  });
+
+  test('Redis away from one node: its local pushes still deliver, cross-node ones resume after', async () => {
+    const [n0, n1] = [nodes[0]!, nodes[1]!];
+    const a = await openOn(n0.f);
+    const b = await openOn(n1.f);
+    await registered(n0.f, [a.tunnelId, b.tunnelId]);
+    n0.proxy.down();
+    const during = JSON.stringify({ type: 'during', content: 0 });
+    const reply = await n0.f.api('/ws/push', [
+      { tunnelIds: [a.tunnelId, b.tunnelId], type: 'message', content: during },
+    ]);
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.body.data.invalidTunnelIds, [], 'unreachable is not invalid');
+    await a.waitFor((frame) => frame === `message:${during}`);
+    assert.ok(n0.f.router.stats.brokerErrors > 0);
+    n0.proxy.up();
+    const after = JSON.stringify({ type: 'after', content: 1 });
+    for (let i = 0; i < 100 && !b.frames.includes(`message:${after}`); i += 1) {
+      await n0.f.api('/ws/push', [{ tunnelIds: [b.tunnelId], type: 'message', content: after }]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(b.frames.includes(`message:${after}`), 'cross-node delivery resumed');
+    a.ws.close();
+    b.ws.close();
+  });
+
+  test('a dead node leaves no ghost tunnels: after its TTL its ids are invalid', async () => {
+    const [n1, n2] = [nodes[1]!, nodes[2]!];
+    const c = await openOn(n2.f);
+    await registered(n1.f, [c.tunnelId]);
+    n2.proxy.down(); // node 2 can no longer heartbeat: as good as dead to the others
+    let invalid: string[] = [];
+    for (let i = 0; i < 60 && invalid.length === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      invalid = (await n1.f.api('/ws/push', [{ tunnelIds: [c.tunnelId], type: 'message', content: '{}' }]))
+        .body.data.invalidTunnelIds;
+    }
+    assert.deepEqual(invalid, [c.tunnelId]);
+    n2.proxy.up();
+    c.ws.close();
+  });
+});
