@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { rejectUpgrade } from '../http/upgrade-router.js';
 import type { TunnelReceiver } from './receivers.js';
+import { RecoveryLog } from './recovery-log.js';
 import { type RoomLimits, TunnelRooms } from './tunnel-rooms.js';
 
 /** Close codes the tunnel server uses (4000–4099: reconnect may help; others: see RFC 6455). */
@@ -38,6 +39,13 @@ export interface TunnelHubOptions {
   /** Tunnels (pending and open) this node holds at most. Default 100,000. */
   maxTunnels?: number;
   rooms?: RoomLimits;
+  /**
+   * Message recovery for clients that connect with `recover=1`: how long a dropped tunnel waits
+   * for its client to resume, and how long sent messages are kept for it. Default 2 minutes.
+   */
+  recoveryWindowMs?: number;
+  /** Messages kept per recoverable tunnel at most. Default 1000. */
+  recoveryMaxMessages?: number;
   logger?: Logger;
   /** Called when a tunnel's socket opens and when it closes (cluster registry). */
   onOpen?: (tunnelId: string) => void;
@@ -49,13 +57,21 @@ interface Tunnel {
   receiver: TunnelReceiver;
   state: 'pending' | 'open' | 'closed';
   expiresAt: number;
-  socket?: WebSocket;
+  socket?: WebSocket | undefined;
   lastSeen: number;
   /** The tail of this tunnel's event deliveries: each waits for the previous one. */
   events: Promise<void>;
+  /** Set when the client asked for recovery: what was sent, for a resume after a drop. */
+  log?: RecoveryLog;
+  /** A recoverable tunnel whose socket dropped: when, while waiting for the client to resume. */
+  detachedAt?: number;
+  /** Its socket opened once (it was announced to the business side and the registry). */
+  opened?: boolean;
 }
 
 export const CONNECT_PATH = '/tunnel/ws';
+
+const refusal = (code: string, message: string) => JSON.stringify({ error: { code, message } });
 
 /**
  * The tunnel server on one node: allocates tunnel ids, accepts the WebSocket of a pending tunnel,
@@ -83,6 +99,8 @@ export class TunnelHub {
       maxPayload: options.maxPayload ?? 64 * 1024,
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
       maxTunnels: options.maxTunnels ?? 100_000,
+      recoveryWindowMs: options.recoveryWindowMs ?? 120_000,
+      recoveryMaxMessages: options.recoveryMaxMessages ?? 1000,
     };
     this.#logger = options.logger;
     this.#onOpen = options.onOpen;
@@ -93,7 +111,10 @@ export class TunnelHub {
       maxPayload: this.#options.maxPayload,
       perMessageDeflate: false,
     });
-    const period = Math.max(100, (this.#options.heartbeatSeconds * 1000) / 2);
+    const period = Math.max(
+      100,
+      Math.min(this.#options.heartbeatSeconds * 1000, this.#options.recoveryWindowMs) / 2,
+    );
     this.#sweeper = setInterval(() => this.#sweep(), period).unref();
   }
 
@@ -131,18 +152,39 @@ export class TunnelHub {
     return { tunnelId: id, connectUrl: `${base}${CONNECT_PATH}?tunnelId=${id}` };
   }
 
-  /** Upgrade handler for CONNECT_PATH: only a pending, unexpired tunnel may connect, once. */
+  /**
+   * Upgrade handler for CONNECT_PATH. A pending, unexpired tunnel may connect once; with
+   * `recover=1` it keeps a log of what it is sent. A recoverable tunnel may later be resumed with
+   * `offset=N` (the count of messages the client got): the new socket replaces the old one and
+   * receives messages N+1… in order. Anything else is refused with 404 (410 for a resume whose
+   * messages are no longer kept).
+   */
   handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
     const id = url.searchParams.get('tunnelId') ?? '';
     const tunnel = this.#tunnels.get(id);
-    if (tunnel?.state !== 'pending' || tunnel.expiresAt <= Date.now()) {
-      const body = JSON.stringify({
-        error: { code: 'ERR_TUNNEL_UNKNOWN', message: 'No such tunnel, or it expired' },
-      });
-      rejectUpgrade(socket, 404, 'Not Found', body);
+    const offsetParam = url.searchParams.get('offset');
+    if (tunnel?.log && tunnel.state === 'open' && offsetParam !== null) {
+      const missed = tunnel.log.since(Number(offsetParam), Date.now());
+      if (!missed) {
+        rejectUpgrade(
+          socket,
+          410,
+          'Gone',
+          refusal('ERR_TUNNEL_UNKNOWN', 'The messages since that offset are no longer kept'),
+        );
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#resume(tunnel, ws, missed));
+      return;
+    }
+    if (!tunnel || tunnel.state !== 'pending' || tunnel.expiresAt <= Date.now()) {
+      rejectUpgrade(socket, 404, 'Not Found', refusal('ERR_TUNNEL_UNKNOWN', 'No such tunnel, or it expired'));
       return;
     }
     tunnel.state = 'open'; // claimed: a second upgrade with the same id is refused
+    if (url.searchParams.get('recover') === '1') {
+      tunnel.log = new RecoveryLog(this.#options.recoveryWindowMs, this.#options.recoveryMaxMessages);
+    }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(tunnel, ws));
   };
 
@@ -172,8 +214,16 @@ export class TunnelHub {
       const listed = new Set(packet.tunnelIds);
       const targets = new Set(listed);
       for (const room of packet.rooms ?? []) for (const id of this.rooms.members(room)) targets.add(id);
+      const now = Date.now();
       for (const id of targets) {
         const tunnel = this.#tunnels.get(id);
+        if (tunnel?.state === 'open' && tunnel.log && packet.type === 'message')
+          tunnel.log.append(frame, now);
+        if (tunnel?.state === 'open' && tunnel.detachedAt !== undefined) {
+          // Waiting for its client to resume: kept in the log (messages) or ended now (close).
+          if (packet.type === 'close') this.#end(tunnel);
+          continue;
+        }
         const socket = tunnel?.socket;
         if (tunnel?.state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) {
           if (listed.has(id)) invalid.add(id);
@@ -207,17 +257,49 @@ export class TunnelHub {
   }
 
   #open(tunnel: Tunnel, ws: WebSocket): void {
+    tunnel.opened = true;
+    this.#attach(tunnel, ws);
+    this.#onOpen?.(tunnel.id);
+    this.#emit(tunnel, { tunnelId: tunnel.id, type: 'connect' });
+  }
+
+  #attach(tunnel: Tunnel, ws: WebSocket): void {
     tunnel.socket = ws;
     tunnel.lastSeen = Date.now();
     ws.send(encodeFrame('timeout', String(this.#options.heartbeatSeconds)));
-    this.#onOpen?.(tunnel.id);
-    this.#emit(tunnel, { tunnelId: tunnel.id, type: 'connect' });
     ws.on('message', (data: RawData, isBinary: boolean) => this.#onFrame(tunnel, ws, data, isBinary));
     ws.on('pong', () => {
       tunnel.lastSeen = Date.now();
     });
     ws.on('error', () => {});
-    ws.once('close', () => this.#closed(tunnel));
+    ws.once('close', (code: number) => this.#socketClosed(tunnel, ws, code));
+  }
+
+  #resume(tunnel: Tunnel, ws: WebSocket, missed: Buffer[]): void {
+    const old = tunnel.socket;
+    tunnel.socket = undefined; // the old socket's close must not detach or end the tunnel
+    old?.terminate();
+    delete tunnel.detachedAt;
+    this.#attach(tunnel, ws);
+    for (const frame of missed) ws.send(frame, { binary: false });
+  }
+
+  /** A recoverable tunnel whose socket dropped waits for a resume; any other tunnel ends. */
+  #socketClosed(tunnel: Tunnel, ws: WebSocket, code: number): void {
+    if (tunnel.socket !== ws) return; // replaced by a resume
+    const orderly = code === tunnelCloseCodes.normal;
+    if (tunnel.log && !orderly && tunnel.state === 'open') {
+      tunnel.socket = undefined;
+      tunnel.detachedAt = Date.now();
+      return;
+    }
+    this.#closed(tunnel);
+  }
+
+  /** Ends a detached tunnel: its close is reported now. */
+  #end(tunnel: Tunnel): void {
+    delete tunnel.detachedAt;
+    this.#closed(tunnel);
   }
 
   #onFrame(tunnel: Tunnel, ws: WebSocket, data: RawData, isBinary: boolean): void {
@@ -252,7 +334,7 @@ export class TunnelHub {
     if (tunnel.state === 'closed') return;
     tunnel.state = 'closed';
     this.rooms.leaveAll(tunnel.id);
-    if (tunnel.socket) this.#onClose?.(tunnel.id);
+    if (tunnel.opened) this.#onClose?.(tunnel.id);
     this.#emit(tunnel, { tunnelId: tunnel.id, type: 'close' });
     // Forget the tunnel once its close event has been handed over.
     void tunnel.events.then(() => {
@@ -273,7 +355,9 @@ export class TunnelHub {
     const now = Date.now();
     const deadline = this.#options.heartbeatSeconds * 2000;
     for (const tunnel of this.#tunnels.values()) {
-      if (tunnel.state !== 'closed' && !tunnel.socket && tunnel.expiresAt <= now) {
+      if (tunnel.detachedAt !== undefined) {
+        if (now - tunnel.detachedAt > this.#options.recoveryWindowMs) this.#end(tunnel);
+      } else if (tunnel.state !== 'closed' && !tunnel.socket && tunnel.expiresAt <= now) {
         // Never connected, or its WebSocket handshake failed after the id was claimed.
         this.#tunnels.delete(tunnel.id);
       } else if (tunnel.state === 'open' && tunnel.socket) {
