@@ -84,7 +84,10 @@ describe('message recovery', () => {
       if (n % 97 === 0) {
         client.kill();
         drops += 1;
-        if (n % 2 === 0) await push(tunnelId, (n += 1)); // more traffic while down
+        if (n % 2 === 0) {
+          n += 1;
+          await push(tunnelId, n); // more traffic while down
+        }
         await new Promise((resolve) => setImmediate(resolve));
         assert.equal(await client.open(true), 101);
       }

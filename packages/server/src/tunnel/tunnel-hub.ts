@@ -177,7 +177,7 @@ export class TunnelHub {
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#resume(tunnel, ws, missed));
       return;
     }
-    if (!tunnel || tunnel.state !== 'pending' || tunnel.expiresAt <= Date.now()) {
+    if (tunnel?.state !== 'pending' || tunnel.expiresAt <= Date.now()) {
       rejectUpgrade(socket, 404, 'Not Found', refusal('ERR_TUNNEL_UNKNOWN', 'No such tunnel, or it expired'));
       return;
     }
