@@ -31,7 +31,7 @@ export class ChatRoom {
 
   /** A tunnel into the room for `user`: what the Wafer 2 client expects under `data`. */
   open(user: WxUserInfo): { tunnelId: string; connectUrl: string } {
-    const tunnel = this.hub.allocate(this.#receiver);
+    const tunnel = this.hub.allocate(this.#receiver, user.openId);
     this.#pending.set(tunnel.tunnelId, { user, at: Date.now() });
     return tunnel;
   }

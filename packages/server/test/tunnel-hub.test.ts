@@ -106,6 +106,31 @@ describe('tunnel hub: the frame protocol', () => {
   });
 });
 
+describe('tunnel hub: limits', () => {
+  test('tunnels per owner: the sixth pending tunnel of a user is refused until one is gone', async () => {
+    const f = await startTunnels({ pendingTtlMs: 200, heartbeatSeconds: 1 });
+    try {
+      const grants = Array.from({ length: 5 }, () => f.hub.allocate(recorder().receiver, 'user-1'));
+      assert.throws(() => f.hub.allocate(recorder().receiver, 'user-1'), { code: 'ERR_TUNNEL_LIMIT' });
+      f.hub.allocate(recorder().receiver, 'user-2');
+      f.hub.allocate(recorder().receiver);
+      const c = await connect(grants[0]!.connectUrl);
+      c.ws.send('close');
+      await c.closed;
+      await until(() => {
+        try {
+          f.hub.allocate(recorder().receiver, 'user-1');
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    } finally {
+      await f.close();
+    }
+  });
+});
+
 describe('tunnel hub: dead and slow sockets', () => {
   test('a socket silent for two heartbeat periods is dropped and its close reported', async () => {
     const f = await startTunnels({ heartbeatSeconds: 1 });

@@ -38,6 +38,8 @@ export interface TunnelHubOptions {
   maxBufferedBytes?: number;
   /** Tunnels (pending and open) this node holds at most. Default 100,000. */
   maxTunnels?: number;
+  /** Tunnels one owner (user) may hold at once, when allocations name it. Default 5, as WeChat's sockets. */
+  maxTunnelsPerOwner?: number;
   rooms?: RoomLimits;
   /**
    * Message recovery for clients that connect with `recover=1`: how long a dropped tunnel waits
@@ -67,6 +69,8 @@ interface Tunnel {
   detachedAt?: number;
   /** Its socket opened once (it was announced to the business side and the registry). */
   opened?: boolean;
+  /** Who asked for it (a user id), for the per-user limit. */
+  owner?: string;
 }
 
 export const CONNECT_PATH = '/tunnel/ws';
@@ -80,6 +84,7 @@ const refusal = (code: string, message: string) => JSON.stringify({ error: { cod
  */
 export class TunnelHub {
   readonly #tunnels = new Map<string, Tunnel>();
+  readonly #byOwner = new Map<string, Set<string>>();
   readonly #wss: WebSocketServer;
   readonly #options: Required<Omit<TunnelHubOptions, 'logger' | 'rooms' | 'onOpen' | 'onClose'>>;
   readonly #onOpen: ((tunnelId: string) => void) | undefined;
@@ -99,6 +104,7 @@ export class TunnelHub {
       maxPayload: options.maxPayload ?? 64 * 1024,
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
       maxTunnels: options.maxTunnels ?? 100_000,
+      maxTunnelsPerOwner: options.maxTunnelsPerOwner ?? 5,
       recoveryWindowMs: options.recoveryWindowMs ?? 120_000,
       recoveryMaxMessages: options.recoveryMaxMessages ?? 1000,
     };
@@ -129,8 +135,11 @@ export class TunnelHub {
     return n;
   }
 
-  /** A new pending tunnel delivering to `receiver`: its id (128 random bits) and connect URL. */
-  allocate(receiver: TunnelReceiver): { tunnelId: string; connectUrl: string } {
+  /**
+   * A new pending tunnel delivering to `receiver`: its id (128 random bits) and connect URL.
+   * `owner` (a user id) counts against the per-user limit until the tunnel is gone.
+   */
+  allocate(receiver: TunnelReceiver, owner?: string): { tunnelId: string; connectUrl: string } {
     if (this.#tunnels.size >= this.#options.maxTunnels) this.#sweep();
     if (this.#tunnels.size >= this.#options.maxTunnels) {
       throw new HutongError(
@@ -138,10 +147,22 @@ export class TunnelHub {
         `This node holds ${this.#options.maxTunnels} tunnels already`,
       );
     }
+    const owned = owner === undefined ? undefined : (this.#byOwner.get(owner) ?? new Set<string>());
+    if (owned && owned.size >= this.#options.maxTunnelsPerOwner) {
+      throw new HutongError(
+        'ERR_TUNNEL_LIMIT',
+        `A user may hold ${this.#options.maxTunnelsPerOwner} tunnels at once`,
+      );
+    }
     const id = randomBytes(16).toString('hex');
     const now = Date.now();
+    if (owner !== undefined && owned) {
+      owned.add(id);
+      this.#byOwner.set(owner, owned);
+    }
     this.#tunnels.set(id, {
       id,
+      ...(owner === undefined ? {} : { owner }),
       receiver,
       state: 'pending',
       expiresAt: now + this.#options.pendingTtlMs,
@@ -253,6 +274,7 @@ export class TunnelHub {
     await Promise.race([Promise.all(events), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     for (const tunnel of this.#tunnels.values()) tunnel.socket?.terminate();
     this.#tunnels.clear();
+    this.#byOwner.clear();
     this.#wss.close();
   }
 
@@ -338,7 +360,7 @@ export class TunnelHub {
     this.#emit(tunnel, { tunnelId: tunnel.id, type: 'close' });
     // Forget the tunnel once its close event has been handed over.
     void tunnel.events.then(() => {
-      if (this.#tunnels.get(tunnel.id) === tunnel) this.#tunnels.delete(tunnel.id);
+      if (this.#tunnels.get(tunnel.id) === tunnel) this.#forget(tunnel);
     });
   }
 
@@ -350,6 +372,14 @@ export class TunnelHub {
     );
   }
 
+  #forget(tunnel: Tunnel): void {
+    this.#tunnels.delete(tunnel.id);
+    if (tunnel.owner === undefined) return;
+    const owned = this.#byOwner.get(tunnel.owner);
+    owned?.delete(tunnel.id);
+    if (owned?.size === 0) this.#byOwner.delete(tunnel.owner);
+  }
+
   /** Expires pending tunnels and drops sockets silent for two heartbeat periods; pings the rest. */
   #sweep(): void {
     const now = Date.now();
@@ -359,7 +389,7 @@ export class TunnelHub {
         if (now - tunnel.detachedAt > this.#options.recoveryWindowMs) this.#end(tunnel);
       } else if (tunnel.state !== 'closed' && !tunnel.socket && tunnel.expiresAt <= now) {
         // Never connected, or its WebSocket handshake failed after the id was claimed.
-        this.#tunnels.delete(tunnel.id);
+        this.#forget(tunnel);
       } else if (tunnel.state === 'open' && tunnel.socket) {
         if (now - tunnel.lastSeen > deadline) {
           this.stats.heartbeatTimeouts += 1;
