@@ -89,7 +89,7 @@ for (const mode of ['remote', 'in-process'] as const) {
       ServerHost: `127.0.0.1:${biz.port}`,
       TunnelServerUrl: `${stack.url}/tunnel`,
       TunnelSignatureKey: devTunnelSignatureKey,
-      ...(mode === 'in-process' ? { TunnelBackend: new LocalTunnelBackend(stack.hutong.tunnels) } : {}),
+      ...(mode === 'in-process' ? { TunnelBackend: new LocalTunnelBackend(stack.hutong.router) } : {}),
     });
     try {
       installWx(stack);

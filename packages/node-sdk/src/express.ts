@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TunnelHandler } from '@hutong/server';
 import { asHutongError } from '@hutong/server';
 import type { AuthTarget } from './backend.js';
+import { type CallbackOptions, handleTunnelCallback, readBody } from './tunnel/callback.js';
 import {
   type AuthorizationResult,
   createWafer2Auth,
@@ -79,5 +81,18 @@ export function hutongExpress(target: AuthTarget) {
         );
       };
     },
+  };
+}
+
+/** Express: a receiveUrl route for tunnel callbacks (`app.post('/tunnel', expressTunnelCallbacks(handler, {key}))`). */
+export function expressTunnelCallbacks(handler: TunnelHandler, options: CallbackOptions) {
+  return (req: Req, res: Res) => {
+    readBody(req as Req & { body?: unknown }).then(
+      (body) => {
+        const reply = handleTunnelCallback(body, handler, options);
+        send(res, reply.status, reply.body);
+      },
+      () => send(res, 413, { code: 9001, message: 'Bad request - body too large' }),
+    );
   };
 }

@@ -1,6 +1,8 @@
+import type { TunnelHandler } from '@hutong/server';
 import { asHutongError } from '@hutong/server';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthTarget } from './backend.js';
+import { type CallbackOptions, handleTunnelCallback } from './tunnel/callback.js';
 import {
   type AuthorizationResult,
   createWafer2Auth,
@@ -65,3 +67,11 @@ export const hutongFastify: FastifyPluginAsync<{ auth: AuthTarget }> = async (ap
 };
 // Without fastify-plugin's skip-override the decorations would stay inside the plugin's scope.
 (hutongFastify as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+/** Fastify: a receiveUrl route handler for tunnel callbacks (`app.post('/tunnel', fastifyTunnelCallbacks(h, {key}))`). */
+export function fastifyTunnelCallbacks(handler: TunnelHandler, options: CallbackOptions) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const result = handleTunnelCallback(request.body, handler, options);
+    return reply.code(result.status).send(result.body);
+  };
+}

@@ -1,5 +1,7 @@
+import type { TunnelHandler } from '@hutong/server';
 import { asHutongError } from '@hutong/server';
 import type { AuthTarget } from './backend.js';
+import { type CallbackOptions, handleTunnelCallback, readBody } from './tunnel/callback.js';
 import { createWafer2Auth, invalidSession, LOGIN_STATE, wafer2Body } from './wafer2/auth.js';
 
 interface Ctx {
@@ -48,5 +50,16 @@ export function hutongKoa(target: AuthTarget) {
         return next();
       };
     },
+  };
+}
+
+/** Koa: a receiveUrl route for tunnel callbacks (uses `ctx.request.body` when a body parser ran). */
+export function koaTunnelCallbacks(handler: TunnelHandler, options: CallbackOptions) {
+  return async (ctx: Ctx & { request?: { body?: unknown } }) => {
+    const parsed = ctx.request?.body;
+    const body = parsed !== undefined ? parsed : await readBody(ctx.req);
+    const reply = handleTunnelCallback(body, handler, options);
+    ctx.status = reply.status;
+    ctx.body = reply.body;
   };
 }

@@ -1,6 +1,6 @@
 import type { TunnelEvent } from '@hutong/protocol';
 import { checkTunnelSignature } from '@hutong/protocol/wafer-signature';
-import { parseMessage } from '@hutong/server';
+import { parseMessage, type TunnelHandler } from '@hutong/server';
 
 /** The Wafer SDKs' answers to a tunnel server callback (PROTOCOLS.md §4). */
 export const callbackErrors = {
@@ -47,4 +47,55 @@ export function decodePacketContent(content: string | undefined): {
 } {
   const { type, content: decoded } = parseMessage(content ?? '');
   return { messageType: type, messageContent: decoded };
+}
+
+export interface CallbackOptions {
+  /** The tunnel signature key. */
+  key: string;
+  /** Default true. */
+  checkSignature?: boolean;
+}
+
+/**
+ * A receiveUrl endpoint without a framework: checks the callback, answers `{code: 0}` (or the
+ * Wafer error with its status) and hands the event to `handler` — `onMessage` gets the decoded
+ * type and content. The handler runs after the answer is decided, so a slow handler never delays
+ * the tunnel server.
+ */
+export function handleTunnelCallback(
+  body: unknown,
+  handler: TunnelHandler,
+  options: CallbackOptions,
+): { status: number; body: { code: number; message: string } } {
+  const result = readCallback(body, options.key, options.checkSignature ?? true);
+  if (!result.ok) return { status: result.status, body: result.body };
+  const { event } = result;
+  queueMicrotask(() => {
+    if (event.type === 'connect') void handler.onConnect?.(event.tunnelId);
+    else if (event.type === 'close') void handler.onClose?.(event.tunnelId);
+    else if (event.type === 'message') {
+      const { messageType, messageContent } = decodePacketContent(event.content);
+      void handler.onMessage?.(event.tunnelId, messageType, messageContent);
+    }
+  });
+  return { status: 200, body: { code: 0, message: 'ok' } };
+}
+
+/** The body of a Node request, for frameworks that did not parse it (limit 1 MiB). */
+export function readBody(
+  req: NodeJS.ReadableStream & { body?: unknown },
+  limit = 1024 * 1024,
+): Promise<unknown> {
+  if (req.body !== undefined) return Promise.resolve(req.body);
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) reject(new Error('body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { encodeMessage, HutongError, type PushPacket } from '@hutong/protocol';
+import { encodeMessage, HutongError, type PushPacket, type RoomsRequest } from '@hutong/protocol';
 import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
-import { HandlerReceiver, type TunnelHandler, type TunnelHub, WebhookReceiver } from '@hutong/server';
+import { HandlerReceiver, type TunnelHandler, type TunnelRouter, WebhookReceiver } from '@hutong/server';
 
 export interface TunnelGrant {
   tunnelId: string;
@@ -21,9 +21,13 @@ export interface PushResult {
  * tunnel's events in process; otherwise they are POSTed to `receiveUrl`.
  */
 export interface TunnelBackend {
-  requestConnect(receiveUrl: string, handler?: TunnelHandler): Promise<TunnelGrant>;
-  push(packets: PushPacket[]): Promise<PushResult>;
+  requestConnect(receiveUrl: string, handler?: TunnelHandler, owner?: string): Promise<TunnelGrant>;
+  push(packets: (PushPacket & { rooms?: string[] })[]): Promise<PushResult>;
+  /** Hutong's room extension. */
+  rooms(request: RoomsRequest): Promise<RoomsResult>;
 }
+
+export type RoomsResult = { invalidTunnelIds: string[] } | { presence: Record<string, number> };
 
 export const messagePacket = (tunnelIds: string[], type: string, content: unknown): PushPacket => ({
   tunnelIds,
@@ -31,20 +35,35 @@ export const messagePacket = (tunnelIds: string[], type: string, content: unknow
   content: encodeMessage(type, content),
 });
 
+/** Hutong in the same process: its TunnelRouter (pushes reach every node of a cluster). */
 export class LocalTunnelBackend implements TunnelBackend {
   constructor(
-    readonly hub: TunnelHub,
+    readonly router: TunnelRouter,
     private readonly key = '',
   ) {}
 
-  async requestConnect(receiveUrl: string, handler?: TunnelHandler): Promise<TunnelGrant> {
-    return this.hub.allocate(
-      handler ? new HandlerReceiver(handler) : new WebhookReceiver(receiveUrl, { key: this.key }),
-    );
+  async requestConnect(receiveUrl: string, handler?: TunnelHandler, owner?: string): Promise<TunnelGrant> {
+    const receiver = handler
+      ? new HandlerReceiver(handler)
+      : new WebhookReceiver(receiveUrl, { key: this.key });
+    return this.router.hub.allocate(receiver, owner);
   }
 
-  async push(packets: PushPacket[]): Promise<PushResult> {
-    return { code: 0, message: 'OK', data: this.hub.push(packets) };
+  async push(packets: (PushPacket & { rooms?: string[] })[]): Promise<PushResult> {
+    return { code: 0, message: 'OK', data: await this.router.push(packets) };
+  }
+
+  async rooms(request: RoomsRequest): Promise<RoomsResult> {
+    const { hub } = this.router;
+    if (request.op === 'presence') {
+      return { presence: Object.fromEntries(request.rooms.map((room) => [room, hub.rooms.count(room)])) };
+    }
+    const invalidTunnelIds: string[] = [];
+    for (const id of request.tunnelIds) {
+      if (request.op === 'leave') hub.rooms.leave(request.room, id);
+      else if (!hub.join(request.room, id)) invalidTunnelIds.push(id);
+    }
+    return { invalidTunnelIds };
   }
 }
 
@@ -111,7 +130,11 @@ export class RemoteTunnelBackend implements TunnelBackend {
     return JSON.parse(data) as TunnelGrant;
   }
 
-  async push(packets: PushPacket[]): Promise<PushResult> {
+  async push(packets: (PushPacket & { rooms?: string[] })[]): Promise<PushResult> {
     return (await this.call('/ws/push', packets, false)) as unknown as PushResult;
+  }
+
+  async rooms(request: RoomsRequest): Promise<RoomsResult> {
+    return (await this.call('/rooms', request, false))['data'] as RoomsResult;
   }
 }
