@@ -1,0 +1,180 @@
+/**
+ * Tunnel benchmark (`npm run bench:tunnel`): Hutong vs bare `ws` vs Socket.IO 4 doing the same job,
+ * in one run, with the same load generator (two client processes speaking each protocol over raw
+ * `ws`): (a) server memory per idle connection, (b) one broadcast to every client — time until the
+ * last one has it, p50 and max over 20, Hutong through the Wafer push API — and (c) echo round trips
+ * at a fixed message rate. Appends its table to bench/results.md.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { tunnelSignature } from '@hutong/protocol/wafer-signature';
+
+const N = Number(process.env.BENCH_TUNNEL_CONNECTIONS ?? 5000);
+const BROADCASTS = Number(process.env.BENCH_BROADCASTS ?? 20);
+const ECHO_RATE = Number(process.env.BENCH_ECHO_RATE ?? 5000);
+const ECHO_MS = Number(process.env.BENCH_ECHO_MS ?? 10_000);
+const SIZE = 100;
+const kinds = ['ws', 'socketio', 'hutong'] as const;
+type Kind = (typeof kinds)[number];
+const node = ['--conditions=hutong-src', '--import', 'tsx'];
+const here = new URL('.', import.meta.url).pathname;
+
+async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--expose-gc', ...node, `${here}server.ts`, kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${kind} server exited ${code}`)));
+  });
+  return { child, url: (JSON.parse(line) as { url: string }).url };
+}
+
+function request(child: ChildProcess, message: object, reply: string): Promise<any> {
+  return new Promise((resolve) => {
+    const on = (m: { op: string }) => {
+      if (m.op === reply) {
+        child.off('message', on);
+        resolve(m);
+      }
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+}
+
+const json = async (url: string, init?: RequestInit) => (await fetch(url, init)).json() as Promise<any>;
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+};
+
+interface Row {
+  kind: Kind;
+  bytesPerConnection: number;
+  broadcastP50: number;
+  broadcastMax: number;
+  lost: number;
+  echoP50: number;
+  echoP99: number;
+  echoCount: number;
+}
+
+async function measure(kind: Kind): Promise<Row> {
+  const server = await startServer(kind);
+  const base = server.url;
+  const ws = base.replace(/^http/, 'ws');
+  const mem0 = await json(`${base}/bench/mem`);
+  let urls: string[];
+  let ids: string[] = [];
+  if (kind === 'hutong') {
+    const grants = (await json(`${base}/bench/alloc?n=${N}`)) as { tunnelId: string; connectUrl: string }[];
+    urls = grants.map((g) => g.connectUrl);
+    ids = grants.map((g) => g.tunnelId);
+  } else {
+    urls = Array.from({ length: N }, () =>
+      kind === 'ws' ? `${ws}/` : `${ws}/socket.io/?EIO=4&transport=websocket`,
+    );
+  }
+  const clients = [0, 1].map(() => fork(`${here}clients.ts`, [], { execArgv: node, stdio: 'inherit' }));
+  const half = Math.ceil(N / 2);
+  await Promise.all(
+    clients.map((c, i) =>
+      request(c, { op: 'open', kind, urls: urls.slice(i * half, (i + 1) * half) }, 'opened'),
+    ),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const mem1 = await json(`${base}/bench/mem`);
+
+  const latencies: number[] = [];
+  let lost = 0;
+  for (let b = 0; b < BROADCASTS; b += 1) {
+    const t = Date.now();
+    const text = JSON.stringify({ t, pad: 'x'.repeat(SIZE - 30) });
+    if (kind === 'hutong') {
+      const data = JSON.stringify([
+        { tunnelIds: ids, type: 'message', content: JSON.stringify({ type: 'm', content: text }) },
+      ]);
+      await fetch(`${base}/tunnel/ws/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data, tcId: 'bench', signature: tunnelSignature(data, 'bench-key') }),
+      });
+    } else {
+      await fetch(`${base}/bench/broadcast`, { method: 'POST', body: text });
+    }
+    let got = 0;
+    let last = 0;
+    for (let tries = 0; tries < 100 && got < N; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const reports = await Promise.all(clients.map((c) => request(c, { op: 'report' }, 'report')));
+      got = 0;
+      last = 0;
+      for (const r of reports) {
+        const entry = (r.broadcasts as [number, { count: number; last: number }][]).find(
+          ([key]) => key === t,
+        )?.[1];
+        got += entry?.count ?? 0;
+        last = Math.max(last, entry?.last ?? 0);
+      }
+    }
+    lost += N - got;
+    latencies.push(last);
+  }
+
+  const echoes = await Promise.all(
+    clients.map((c) => request(c, { op: 'echo', rate: ECHO_RATE / 2, ms: ECHO_MS }, 'echoed')),
+  );
+  const rtts = echoes.flatMap((e) => e.rtts as number[]);
+  for (const c of clients) c.send({ op: 'close' });
+  server.child.kill('SIGKILL');
+  return {
+    kind,
+    bytesPerConnection: Math.round((mem1.rss - mem0.rss) / N),
+    broadcastP50: quantile(latencies, 0.5),
+    broadcastMax: Math.max(...latencies),
+    lost,
+    echoP50: quantile(rtts, 0.5),
+    echoP99: quantile(rtts, 0.99),
+    echoCount: rtts.length,
+  };
+}
+
+const rows: Row[] = [];
+for (const kind of kinds) {
+  const row = await measure(kind);
+  rows.push(row);
+  console.log(JSON.stringify(row));
+}
+const ws = rows.find((r) => r.kind === 'ws')!;
+const io = rows.find((r) => r.kind === 'socketio')!;
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');
+const names = { ws: 'bare ws 8', socketio: 'Socket.IO 4', hutong: 'Hutong (Wafer push API)' } as const;
+const table = rows
+  .map(
+    (r) =>
+      `| ${names[r.kind]} | ${(r.bytesPerConnection / 1024).toFixed(1)} KiB (${ratio(r.bytesPerConnection, ws.bytesPerConnection)}) | ${r.broadcastP50} ms (${ratio(r.broadcastP50, ws.broadcastP50)} ws, ${ratio(r.broadcastP50, io.broadcastP50)} io) | ${r.broadcastMax} ms | ${r.lost} | ${r.echoP50.toFixed(2)} / ${r.echoP99.toFixed(2)} ms (p99 ${ratio(r.echoP99, ws.echoP99)} ws) | ${r.echoCount} |`,
+  )
+  .join('\n');
+const section = `## Tunnels: Hutong vs bare ws vs Socket.IO
+
+${N} connections over loopback, two load-generator processes speaking each protocol with raw \`ws\`;
+server RSS per idle connection after a GC; ${BROADCASTS} broadcasts of a ${SIZE}-byte message to every
+client (time from the trigger request to the last arrival; Hutong through a signed
+\`/tunnel/ws/push\` listing all ${N} tunnel ids); echo round trips at ${ECHO_RATE} msg/s for ${ECHO_MS / 1000} s.
+Command: \`npm run bench:tunnel\` (\`BENCH_TUNNEL_CONNECTIONS\`, \`BENCH_BROADCASTS\`, \`BENCH_ECHO_RATE\`).
+Targets (issue): broadcast p50 ≤ 0.85× both peers; memory ≤ 1.5× ws; echo p99 ≤ 1.1× ws.
+
+| server | memory / connection | broadcast p50 | broadcast max | lost | echo p50 / p99 | echoes |
+|---|---|---|---|---|---|---|
+${table}
+`;
+const resultsFile = new URL('../results.md', import.meta.url);
+const current = readFileSync(resultsFile, 'utf8');
+const marker = '## Tunnels: Hutong vs bare ws vs Socket.IO';
+const kept = current.includes(marker)
+  ? current.slice(0, current.indexOf(marker))
+  : `${current.trimEnd()}\n\n`;
+writeFileSync(resultsFile, `${kept}${section}`);
+console.log(section);

@@ -1,0 +1,108 @@
+/**
+ * Benchmark server child: `hutong`, `ws` (bare) or `socketio`, each doing the same job — hold
+ * idle connections, broadcast one payload to all on request, echo what a client sends. Prints one
+ * JSON line `{url}` when ready. Control routes: GET /bench/mem (after a GC), POST /bench/broadcast
+ * with the payload as body (ws, socketio), GET /bench/alloc?n= (hutong: tunnels with an echoing
+ * in-process handler; Hutong broadcasts through its Wafer push API).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHutong, HandlerReceiver, loadConfig } from '@hutong/server';
+import { Server as SocketIo } from 'socket.io';
+import { WebSocketServer } from 'ws';
+
+const kind = process.argv[2];
+const gc = (globalThis as { gc?: () => void }).gc;
+const mem = () => {
+  gc?.();
+  gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
+};
+
+function control(req: IncomingMessage, res: ServerResponse, broadcast: (text: string) => void): boolean {
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname === '/bench/mem') {
+    res.end(JSON.stringify(mem()));
+    return true;
+  }
+  if (url.pathname === '/bench/broadcast') {
+    // The payload (with the parent's timestamp) is the body, as for Hutong's push API.
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      broadcast(body);
+      res.end('{}');
+    });
+    return true;
+  }
+  return false;
+}
+
+async function hutong(): Promise<string> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    HUTONG_STORE_URL: ':memory:',
+    HUTONG_APPID: 'wxbench',
+    HUTONG_APP_SECRET: 'bench',
+    HUTONG_TUNNEL_SIGNATURE_KEY: 'bench-key',
+    HUTONG_LOG_LEVEL: 'silent',
+    HUTONG_TUNNEL_HEARTBEAT: '60',
+  });
+  const node = await createHutong(config, { purgeIntervalMs: 0 });
+  const { router } = node;
+  const echo = new HandlerReceiver({
+    onMessage: (id, type, content) => {
+      if (type === 'echo')
+        void router.push([
+          { tunnelIds: [id], type: 'message', content: JSON.stringify({ type: 'echo', content }) },
+        ]);
+    },
+  });
+  node.app.get('/bench/mem', async () => mem());
+  node.app.get<{ Querystring: { n: string } }>('/bench/alloc', async (request) =>
+    Array.from({ length: Number(request.query.n) }, () => node.tunnels.allocate(echo)),
+  );
+  await node.listen();
+  return node.publicUrl;
+}
+
+async function bareWs(): Promise<string> {
+  const clients = new Set<import('ws').WebSocket>();
+  const server = createServer((req, res) => {
+    if (
+      !control(req, res, (text) => {
+        const data = Buffer.from(text);
+        for (const ws of clients) ws.send(data, { binary: false });
+      })
+    )
+      res.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: 64 * 1024 });
+  wss.on('connection', (ws) => {
+    clients.add(ws);
+    ws.on('message', (data) => ws.send(data, { binary: false }));
+    ws.on('close', () => clients.delete(ws));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+}
+
+async function socketIo(): Promise<string> {
+  let io: SocketIo | undefined;
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/socket.io')) return;
+    if (!control(req, res, (text) => io?.emit('m', text))) res.writeHead(404).end();
+  });
+  io = new SocketIo(server, { transports: ['websocket'], perMessageDeflate: false, serveClient: false });
+  io.on('connection', (socket) => {
+    socket.on('e', (data: unknown) => socket.emit('e', data));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+}
+
+const url = await (kind === 'hutong' ? hutong() : kind === 'ws' ? bareWs() : socketIo());
+process.stdout.write(`${JSON.stringify({ url })}\n`);
