@@ -29,17 +29,18 @@ function onPayload(text: string): void {
 }
 
 function onFrame(ws: WebSocket, raw: string): void {
-  if (kind === 'ws') return onPayload(raw);
-  if (kind === 'hutong') {
+  if (kind === 'ws') {
+    onPayload(raw);
+  } else if (kind === 'hutong') {
     if (!raw.startsWith('message:')) return;
     const message = JSON.parse(raw.slice(8)) as { type: string; content: unknown };
-    if (message.type === 'echo') return onPayload(JSON.stringify(message.content));
-    return onPayload(typeof message.content === 'string' ? message.content : JSON.stringify(message.content));
-  }
-  // engine.io / socket.io: 2 = ping, 42[...] = event
-  if (raw === '2') return void ws.send('3');
-  if (raw.startsWith('0')) return void ws.send('40');
-  if (raw.startsWith('42')) {
+    const { content } = message;
+    onPayload(message.type !== 'echo' && typeof content === 'string' ? content : JSON.stringify(content));
+  } else if (raw === '2') {
+    ws.send('3'); // engine.io ping → pong
+  } else if (raw.startsWith('0')) {
+    ws.send('40'); // engine.io open → socket.io connect to "/"
+  } else if (raw.startsWith('42')) {
     const [event, data] = JSON.parse(raw.slice(2)) as [string, unknown];
     onPayload(event === 'm' ? (data as string) : JSON.stringify(data));
   }
