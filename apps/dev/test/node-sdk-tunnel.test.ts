@@ -18,7 +18,7 @@ import {
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import WebSocket from 'ws';
 import { type DevStack, devTunnelSignatureKey } from '../src/stack.js';
-import { installWx, require, startTestStack } from './stack-fixture.js';
+import { installWx, require, startTestStack, until } from './stack-fixture.js';
 
 const client = require('wafer-client-sdk');
 let stack: DevStack;
@@ -26,14 +26,6 @@ before(async () => {
   stack = await startTestStack();
 });
 after(() => stack.close());
-
-const until = async (check: () => boolean, what: string, ms = 3000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
 
 /** A business server whose `/tunnel` is handled by a TunnelService class, JSON bodies parsed. */
 async function business(Service: typeof TunnelService, handler: Wafer1TunnelHandler) {

@@ -15,21 +15,13 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import WebSocket from 'ws';
 import { type DevStack, devTunnelSignatureKey } from '../src/stack.js';
-import { startTestStack } from './stack-fixture.js';
+import { startTestStack, until } from './stack-fixture.js';
 
 let stack: DevStack;
 before(async () => {
   stack = await startTestStack();
 });
 after(() => stack.close());
-
-const until = async (check: () => boolean, what: string, ms = 3000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
 
 async function client(connectUrl: string) {
   const ws = new WebSocket(connectUrl);
