@@ -242,3 +242,22 @@ test('Wafer 2 tunnel API: getTunnelUrl for a session, callbacks through onTunnel
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('webhook retries and drops are counted when the business server is down', async () => {
+  const quick = await startTestStack({ HUTONG_WEBHOOK_RETRY_MS: '10,10' });
+  try {
+    const backend = new RemoteTunnelBackend({
+      tunnelServerUrl: `${quick.url}/tunnel`,
+      signatureKey: devTunnelSignatureKey,
+    });
+    const grant = await backend.requestConnect('http://127.0.0.1:1/tunnel');
+    const ws = new WebSocket(grant.connectUrl);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const { stats } = quick.hutong.router;
+    await until(() => stats.webhookDrops === 1, 'the connect event dropped');
+    assert.equal(stats.webhookRetries, 2);
+    ws.close();
+  } finally {
+    await quick.close();
+  }
+});

@@ -135,7 +135,16 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     prefix: '/tunnel',
     router,
     keys: [config.tunnelSignatureKey],
-    webhook: { logger },
+    webhook: {
+      logger,
+      retryDelaysMs: config.webhookRetryDelaysMs,
+      onRetry: () => {
+        router.stats.webhookRetries += 1;
+      },
+      onDrop: () => {
+        router.stats.webhookDrops += 1;
+      },
+    },
   });
 
   const purgeEvery = options.purgeIntervalMs ?? 600_000;

@@ -26,6 +26,8 @@ export interface HutongConfig {
   broker: { kind: 'local' } | { kind: 'redis'; url: string };
   /** This node's name in the cluster; random when unset. */
   nodeId: string | undefined;
+  /** Waits before each webhook retry, ms; its length is the number of retries. */
+  webhookRetryDelaysMs: number[];
   /** Heartbeat period sent to tunnel clients as `timeout:N`, seconds. */
   tunnelHeartbeatSeconds: number;
   /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs). */
@@ -121,6 +123,16 @@ function store(env: Env, dataDir: string): SessionStoreOptions {
   }
 }
 
+function delays(env: Env, key: string, fallback: number[]): number[] {
+  const raw = read(env, key);
+  if (raw === undefined) return fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 0) || values.length > 10) {
+    throw new ConfigError(key, `expected up to 10 comma-separated millisecond values, got "${raw}"`);
+  }
+  return values;
+}
+
 function broker(env: Env): HutongConfig['broker'] {
   const kind = read(env, 'HUTONG_BROKER') ?? 'local';
   if (kind === 'local') return { kind };
@@ -164,6 +176,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
     loginRatePerUser: int(env, 'HUTONG_LOGIN_RATE_PER_USER', 20),
     tunnelSignatureKey,
     tunnelHeartbeatSeconds: int(env, 'HUTONG_TUNNEL_HEARTBEAT', 15, 1),
+    webhookRetryDelaysMs: delays(env, 'HUTONG_WEBHOOK_RETRY_MS', [200, 1000, 3000]),
     broker: broker(env),
     nodeId: read(env, 'HUTONG_NODE_ID'),
     trustProxy: read(env, 'HUTONG_TRUST_PROXY'),

@@ -14,7 +14,8 @@ type Published = RoutedPacket & { origin?: string };
  */
 export class TunnelRouter {
   readonly hub: TunnelHub;
-  readonly stats = { brokerErrors: 0, forwarded: 0 };
+  /** Counters for metrics: broker failures, ids forwarded to other nodes, webhook retries and drops. */
+  readonly stats = { brokerErrors: 0, forwarded: 0, webhookRetries: 0, webhookDrops: 0 };
 
   constructor(
     readonly broker: Broker,
