@@ -106,3 +106,4 @@ async function socketIo(): Promise<string> {
 
 const url = await (kind === 'hutong' ? hutong() : kind === 'ws' ? bareWs() : socketIo());
 process.stdout.write(`${JSON.stringify({ url })}\n`);
+process.on('SIGTERM', () => process.exit(0));

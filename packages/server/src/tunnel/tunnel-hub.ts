@@ -380,7 +380,7 @@ export class TunnelHub {
     if (owned?.size === 0) this.#byOwner.delete(tunnel.owner);
   }
 
-  /** Expires pending tunnels and drops sockets silent for two heartbeat periods; pings the rest. */
+  /** Expires pending and detached tunnels, drops sockets silent for two heartbeat periods, probes quiet ones. */
   #sweep(): void {
     const now = Date.now();
     const deadline = this.#options.heartbeatSeconds * 2000;
@@ -395,7 +395,8 @@ export class TunnelHub {
           this.stats.heartbeatTimeouts += 1;
           tunnel.socket.close(tunnelCloseCodes.heartbeatTimeout, 'heartbeat timeout');
           tunnel.socket.terminate();
-        } else {
+        } else if (now - tunnel.lastSeen >= deadline / 2) {
+          // Only sockets quiet for a whole period are probed: active ones prove themselves.
           tunnel.socket.ping();
         }
       }
