@@ -71,6 +71,8 @@ interface Tunnel {
   opened?: boolean;
   /** Who asked for it (a user id), for the per-user limit. */
   owner?: string;
+  /** Events handed over and not yet handled. */
+  inFlight?: number;
 }
 
 export const CONNECT_PATH = '/tunnel/ws';
@@ -364,12 +366,20 @@ export class TunnelHub {
     });
   }
 
+  /**
+   * Hands an event to the tunnel's receiver after the previous one has been handled. When none is
+   * in flight the receiver is called at once (an in-process handler then runs in this tick).
+   */
   #emit(tunnel: Tunnel, event: TunnelEvent): void {
-    tunnel.events = tunnel.events.then(() =>
+    const deliver = () =>
       tunnel.receiver.deliver(event).catch((err: unknown) => {
         this.#logger?.error({ err, tunnelId: tunnel.id, type: event.type }, 'tunnel event handler failed');
-      }),
-    );
+      });
+    tunnel.inFlight = (tunnel.inFlight ?? 0) + 1;
+    const done = () => {
+      tunnel.inFlight = (tunnel.inFlight ?? 1) - 1;
+    };
+    tunnel.events = (tunnel.inFlight === 1 ? deliver() : tunnel.events.then(deliver)).then(done);
   }
 
   #forget(tunnel: Tunnel): void {

@@ -34,6 +34,14 @@ export class TunnelRouter {
   }
 
   async push(packets: readonly RoutedPacket[]): Promise<{ invalidTunnelIds: string[] }> {
+    // The common case — one packet for tunnels all open here, no rooms — needs no broker.
+    if (
+      packets.length === 1 &&
+      !packets[0]!.rooms?.length &&
+      packets[0]!.tunnelIds.every((id) => this.hub.holds(id))
+    ) {
+      return this.hub.push(packets);
+    }
     const invalid: string[] = [];
     for (const packet of packets) {
       const local: string[] = [];
