@@ -9,6 +9,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
+import { service } from '../../testing/services.js';
 
 const N = Number(process.env.BENCH_TUNNEL_CONNECTIONS ?? 5000);
 const BROADCASTS = Number(process.env.BENCH_BROADCASTS ?? 20);
@@ -20,9 +21,13 @@ type Kind = (typeof kinds)[number];
 const node = ['--conditions=hutong-src', '--import', 'tsx'];
 const here = new URL('.', import.meta.url).pathname;
 
-async function startServer(kind: Kind): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(
+  kind: Kind,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--expose-gc', ...node, `${here}server.ts`, kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
@@ -61,38 +66,18 @@ interface Row {
   echoCount: number;
 }
 
-async function measure(kind: Kind): Promise<Row> {
-  const server = await startServer(kind);
-  const base = server.url;
-  const ws = base.replace(/^http/, 'ws');
-  const mem0 = await json(`${base}/bench/mem`);
-  let urls: string[];
-  let ids: string[] = [];
-  if (kind === 'hutong') {
-    const grants = (await json(`${base}/bench/alloc?n=${N}`)) as { tunnelId: string; connectUrl: string }[];
-    urls = grants.map((g) => g.connectUrl);
-    ids = grants.map((g) => g.tunnelId);
-  } else {
-    urls = Array.from({ length: N }, () =>
-      kind === 'ws' ? `${ws}/` : `${ws}/socket.io/?EIO=4&transport=websocket`,
-    );
-  }
-  const clients = [0, 1].map(() => fork(`${here}clients.ts`, [], { execArgv: node, stdio: 'inherit' }));
-  const half = Math.ceil(N / 2);
-  await Promise.all(
-    clients.map((c, i) =>
-      request(c, { op: 'open', kind, urls: urls.slice(i * half, (i + 1) * half) }, 'opened'),
-    ),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const mem1 = await json(`${base}/bench/mem`);
-
+/** BROADCASTS broadcasts of one payload to all N clients; per broadcast the last arrival time. */
+async function broadcasts(
+  clients: ChildProcess[],
+  target: { base: string; ids?: string[] },
+): Promise<{ latencies: number[]; lost: number }> {
+  const { base, ids } = target;
   const latencies: number[] = [];
   let lost = 0;
   for (let b = 0; b < BROADCASTS; b += 1) {
     const t = Date.now();
     const text = JSON.stringify({ t, pad: 'x'.repeat(SIZE - 30) });
-    if (kind === 'hutong') {
+    if (ids) {
       const data = JSON.stringify([
         { tunnelIds: ids, type: 'message', content: JSON.stringify({ type: 'm', content: text }) },
       ]);
@@ -123,6 +108,36 @@ async function measure(kind: Kind): Promise<Row> {
     latencies.push(last);
   }
 
+  return { latencies, lost };
+}
+
+async function measure(kind: Kind): Promise<Row> {
+  const server = await startServer(kind);
+  const base = server.url;
+  const ws = base.replace(/^http/, 'ws');
+  const mem0 = await json(`${base}/bench/mem`);
+  let urls: string[];
+  let ids: string[] = [];
+  if (kind === 'hutong') {
+    const grants = (await json(`${base}/bench/alloc?n=${N}`)) as { tunnelId: string; connectUrl: string }[];
+    urls = grants.map((g) => g.connectUrl);
+    ids = grants.map((g) => g.tunnelId);
+  } else {
+    urls = Array.from({ length: N }, () =>
+      kind === 'ws' ? `${ws}/` : `${ws}/socket.io/?EIO=4&transport=websocket`,
+    );
+  }
+  const clients = [0, 1].map(() => fork(`${here}clients.ts`, [], { execArgv: node, stdio: 'inherit' }));
+  const half = Math.ceil(N / 2);
+  await Promise.all(
+    clients.map((c, i) =>
+      request(c, { op: 'open', kind, urls: urls.slice(i * half, (i + 1) * half) }, 'opened'),
+    ),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const mem1 = await json(`${base}/bench/mem`);
+
+  const { latencies, lost } = await broadcasts(clients, kind === 'hutong' ? { base, ids } : { base });
   const echoes = await Promise.all(
     clients.map((c) => request(c, { op: 'echo', rate: ECHO_RATE / 2, ms: ECHO_MS }, 'echoed')),
   );
@@ -153,6 +168,41 @@ for (let round = 0; round < ROUNDS; round += 1) {
   }
 }
 const median = (values: number[]) => quantile(values, 0.5);
+/** (d) Hutong on two nodes over Redis: half the clients on each, the push sent to node A. */
+async function measureCluster(): Promise<{ p50: number; max: number; lost: number } | string> {
+  const redis = await service('redis');
+  if (redis.skip) return redis.skip;
+  const suffix = Date.now().toString(36);
+  const env = (n: string) => ({
+    HUTONG_BROKER: 'redis',
+    HUTONG_BROKER_URL: redis.url,
+    HUTONG_NODE_ID: `bench-${suffix}-${n}`,
+  });
+  const servers = [await startServer('hutong', env('a')), await startServer('hutong', env('b'))];
+  const half = Math.ceil(N / 2);
+  const grants = await Promise.all(
+    servers.map(
+      async (s) =>
+        (await json(`${s.url}/bench/alloc?n=${half}`)) as { tunnelId: string; connectUrl: string }[],
+    ),
+  );
+  const clients = [0, 1].map(() => fork(`${here}clients.ts`, [], { execArgv: node, stdio: 'inherit' }));
+  await Promise.all(
+    clients.map((c, i) =>
+      request(c, { op: 'open', kind: 'hutong', urls: grants[i]!.map((g) => g.connectUrl) }, 'opened'),
+    ),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // registrations reach Redis
+  const ids = grants.flat().map((g) => g.tunnelId);
+  const { latencies, lost } = await broadcasts(clients, { base: servers[0]!.url, ids });
+  for (const c of clients) c.send({ op: 'close' });
+  for (const s of servers) s.child.kill('SIGKILL');
+  return { p50: quantile(latencies, 0.5), max: Math.max(...latencies), lost };
+}
+
+const cluster = await measureCluster();
+console.log(JSON.stringify({ cluster }));
+
 const rows: Row[] = kinds.map((kind) => {
   const all = runs.get(kind)!;
   const pick = (field: keyof Omit<Row, 'kind'>) => median(all.map((r) => r[field]));
@@ -177,6 +227,11 @@ const table = rows
       `| ${names[r.kind]} | ${(r.bytesPerConnection / 1024).toFixed(1)} KiB (${ratio(r.bytesPerConnection, ws.bytesPerConnection)}) | ${r.broadcastP50} ms (${ratio(r.broadcastP50, ws.broadcastP50)} ws, ${ratio(r.broadcastP50, io.broadcastP50)} io) | ${r.broadcastMax} ms | ${r.lost} | ${r.echoP50.toFixed(2)} / ${r.echoP99.toFixed(2)} ms (p99 ${ratio(r.echoP99, ws.echoP99)} ws) | ${r.echoCount} |`,
   )
   .join('\n');
+const hutongRow = rows.find((r) => r.kind === 'hutong')!;
+const clusterRow =
+  typeof cluster === 'string'
+    ? `| Hutong, 2 nodes over Redis | – | skipped: ${cluster} | – | – | – | – |`
+    : `| Hutong, 2 nodes over Redis (push to node A, half the clients on B) | – | ${cluster.p50} ms (${ratio(cluster.p50, hutongRow.broadcastP50)} one node) | ${cluster.max} ms | ${cluster.lost} | – | – |`;
 const section = `## Tunnels: Hutong vs bare ws vs Socket.IO
 
 ${N} connections over loopback, two load-generator processes speaking each protocol with raw \`ws\`;
@@ -190,6 +245,7 @@ Targets (issue): broadcast p50 ≤ 0.85× both peers; memory ≤ 1.5× ws; echo 
 | server | memory / connection | broadcast p50 | broadcast max | lost | echo p50 / p99 | echoes |
 |---|---|---|---|---|---|---|
 ${table}
+${clusterRow}
 `;
 const resultsFile = new URL('../results.md', import.meta.url);
 const current = readFileSync(resultsFile, 'utf8');

@@ -50,6 +50,8 @@ async function hutong(): Promise<string> {
     HUTONG_TUNNEL_SIGNATURE_KEY: 'bench-key',
     HUTONG_LOG_LEVEL: 'silent',
     HUTONG_TUNNEL_HEARTBEAT: '60',
+    HUTONG_BROKER: process.env.HUTONG_BROKER ?? 'local',
+    ...(process.env.HUTONG_NODE_ID ? { HUTONG_NODE_ID: process.env.HUTONG_NODE_ID } : {}),
   });
   const node = await createHutong(config, { purgeIntervalMs: 0 });
   const { router } = node;
