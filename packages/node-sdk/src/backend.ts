@@ -7,7 +7,13 @@ import {
   type WxUserInfo,
   wafer1Interfaces,
 } from '@hutong/protocol';
-import { type AuthService, publicUserOf, type UserDataInput, wxUserInfoOf } from '@hutong/server';
+import {
+  type AuthService,
+  publicUserOf,
+  sessionSecondsLeft,
+  type UserDataInput,
+  wxUserInfoOf,
+} from '@hutong/server';
 
 export interface BackendLogin {
   code: string;
@@ -51,7 +57,7 @@ export class LocalAuthBackend implements AuthBackend {
       skey: session.skey,
       userInfo: result.userInfo,
       user: publicUserOf(result.user),
-      duration: Math.floor((Math.min(session.expiresAt, session.idleExpiresAt) - session.createdAt) / 1000),
+      duration: sessionSecondsLeft(session, session.createdAt),
     };
   }
 
@@ -127,7 +133,7 @@ export class HutongRemoteBackend implements AuthBackend {
       skey: view.skey,
       userInfo: view.userInfo,
       user: view.user,
-      duration: Math.floor((Math.min(view.expiresAt, view.idleExpiresAt) - Date.now()) / 1000),
+      duration: sessionSecondsLeft(view, Date.now()),
     };
   }
 

@@ -54,16 +54,7 @@ export class LocalTunnelBackend implements TunnelBackend {
   }
 
   async rooms(request: RoomsRequest): Promise<RoomsResult> {
-    const { hub } = this.router;
-    if (request.op === 'presence') {
-      return { presence: Object.fromEntries(request.rooms.map((room) => [room, hub.rooms.count(room)])) };
-    }
-    const invalidTunnelIds: string[] = [];
-    for (const id of request.tunnelIds) {
-      if (request.op === 'leave') hub.rooms.leave(request.room, id);
-      else if (!hub.join(request.room, id)) invalidTunnelIds.push(id);
-    }
-    return { invalidTunnelIds };
+    return this.router.hub.applyRooms(request);
   }
 }
 

@@ -59,6 +59,14 @@ export const authDefaults = {
   touchIntervalMs: 60_000,
 } as const;
 
+/** Whole seconds from `from` until the session ends (the earlier of its two expiries). */
+export function sessionSecondsLeft(
+  session: Pick<SessionRecord, 'expiresAt' | 'idleExpiresAt'>,
+  from: number,
+): number {
+  return Math.floor((Math.min(session.expiresAt, session.idleExpiresAt) - from) / 1000);
+}
+
 /** The user in WeChat's `userInfo` shape, as the Wafer dialects return it. */
 export function wxUserInfoOf(user: UserRecord): WxUserInfo {
   const info: WxUserInfo = { ...(user.profile ?? {}), openId: user.openid };

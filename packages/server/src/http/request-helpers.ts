@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { HutongError, lower, wxHeaders } from '@hutong/protocol';
+import { HutongError, wxHeaders } from '@hutong/protocol';
 import type { UserDataInput } from '../auth/user-data.js';
 
 /** Largest value accepted in any one X-WX-* header. */
@@ -66,5 +66,3 @@ export function userDataFromHeaders(headers: IncomingHttpHeaders): UserDataInput
     signature: header(headers, wxHeaders.signature),
   });
 }
-
-export const loginHeaderNames = [lower(wxHeaders.code)] as const;

@@ -9,7 +9,7 @@ import {
   wafer1Interfaces,
 } from '@hutong/protocol';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { type AuthService, wxUserInfoOf } from '../auth/auth-service.js';
+import { type AuthService, sessionSecondsLeft, wxUserInfoOf } from '../auth/auth-service.js';
 import { asHutongError } from './errors.js';
 import { userDataFrom } from './request-helpers.js';
 
@@ -50,9 +50,7 @@ async function handle(auth: AuthService, body: unknown): Promise<Wafer1Response<
       ...(userData ? { userData } : {}),
     });
     const { session } = result;
-    const duration = Math.floor(
-      (Math.min(session.expiresAt, session.idleExpiresAt) - session.createdAt) / 1000,
-    );
+    const duration = sessionSecondsLeft(session, session.createdAt);
     return reply(0, result.isNewUser ? 'NEW_SESSION_SUCCESS' : 'UPDATE_SESSION_SUCCESS', {
       id: result.user.id,
       skey: session.skey,

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { decodeFrame, encodeFrame, HutongError, type PushPacket, type TunnelEvent } from '@hutong/protocol';
+import {
+  decodeFrame,
+  encodeFrame,
+  HutongError,
+  type PushPacket,
+  type RoomsRequest,
+  type TunnelEvent,
+} from '@hutong/protocol';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { rejectUpgrade } from '../http/upgrade-router.js';
@@ -221,6 +228,19 @@ export class TunnelHub {
     if (this.#tunnels.get(tunnelId)?.state !== 'open') return false;
     this.rooms.join(room, tunnelId);
     return true;
+  }
+
+  /** A `/tunnel/rooms` request: join or leave (answering invalid ids), or presence counts. */
+  applyRooms(request: RoomsRequest): { invalidTunnelIds: string[] } | { presence: Record<string, number> } {
+    if (request.op === 'presence') {
+      return { presence: Object.fromEntries(request.rooms.map((room) => [room, this.rooms.count(room)])) };
+    }
+    const invalidTunnelIds: string[] = [];
+    for (const id of request.tunnelIds) {
+      if (request.op === 'leave') this.rooms.leave(request.room, id);
+      else if (!this.join(request.room, id)) invalidTunnelIds.push(id);
+    }
+    return { invalidTunnelIds };
   }
 
   /**

@@ -99,19 +99,6 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
   app.post<{ Body: SignedRequest }>('/rooms', { schema: { body: SignedRequest } }, async (request) => {
     verify(request.body, options.keys);
     const body = unwrap(decode(RoomsRequest, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
-    const { hub } = options.router;
-    if (body.op === 'presence') {
-      return {
-        code: 0,
-        message: 'OK',
-        data: { presence: Object.fromEntries(body.rooms.map((r) => [r, hub.rooms.count(r)])) },
-      };
-    }
-    const invalidTunnelIds: string[] = [];
-    for (const id of body.tunnelIds) {
-      if (body.op === 'leave') hub.rooms.leave(body.room, id);
-      else if (!hub.join(body.room, id)) invalidTunnelIds.push(id);
-    }
-    return { code: 0, message: 'OK', data: { invalidTunnelIds } };
+    return { code: 0, message: 'OK', data: options.router.hub.applyRooms(body) };
   });
 };
