@@ -15,8 +15,9 @@ let kind: Kind = 'ws';
 
 const send = (text: string) => process.send?.(JSON.parse(text));
 
-function onPayload(text: string): void {
-  const value = JSON.parse(text) as { t?: number; e?: number };
+/** A broadcast payload arrives as text; an echo as the object the client sent. */
+function onPayload(payload: unknown): void {
+  const value = (typeof payload === 'string' ? JSON.parse(payload) : payload) as { t?: number; e?: number };
   if (typeof value.e === 'number') {
     rtts.push(performance.now() - value.e);
     return;
@@ -30,19 +31,19 @@ function onPayload(text: string): void {
 
 function onFrame(ws: WebSocket, raw: string): void {
   if (kind === 'ws') {
-    onPayload(raw);
+    onPayload(JSON.parse(raw));
   } else if (kind === 'hutong') {
     if (!raw.startsWith('message:')) return;
     const message = JSON.parse(raw.slice(8)) as { type: string; content: unknown };
     const { content } = message;
-    onPayload(message.type !== 'echo' && typeof content === 'string' ? content : JSON.stringify(content));
+    onPayload(content);
   } else if (raw === '2') {
     ws.send('3'); // engine.io ping → pong
   } else if (raw.startsWith('0')) {
     ws.send('40'); // engine.io open → socket.io connect to "/"
   } else if (raw.startsWith('42')) {
-    const [event, data] = JSON.parse(raw.slice(2)) as [string, unknown];
-    onPayload(event === 'm' ? (data as string) : JSON.stringify(data));
+    const [, data] = JSON.parse(raw.slice(2)) as [string, unknown];
+    onPayload(data);
   }
 }
 

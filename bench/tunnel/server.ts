@@ -15,8 +15,8 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const mem = () => {
   gc?.();
   gc?.();
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rss, heapUsed };
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return { rss, heapUsed, external };
 };
 
 function control(req: IncomingMessage, res: ServerResponse, broadcast: (text: string) => void): boolean {

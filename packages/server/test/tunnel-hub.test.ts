@@ -104,6 +104,27 @@ describe('tunnel hub: the frame protocol', () => {
     );
     b.ws.close();
   });
+
+  test('pre-framed pushes of every length class arrive intact and in order with other frames', async () => {
+    const { tunnelId, connectUrl } = f.hub.allocate(recorder().receiver);
+    const c = await connect(connectUrl);
+    // 7-bit, 16-bit and 64-bit payload lengths, their edges, and multi-byte UTF-8.
+    const sizes = [0, 101, 102, 65_511, 65_512, 70_000]; // frames of 125, 126, 65535, 65536 bytes
+    const contents = sizes.map((n, i) => JSON.stringify({ i, pad: 'x'.repeat(n) }));
+    contents.push(JSON.stringify({ word: '你好，世界' }));
+    for (const content of contents) {
+      f.hub.push([{ tunnelIds: [tunnelId], type: 'message', content }]);
+      c.ws.send('ping');
+    }
+    await c.waitFor((x) => x === `message:${contents.at(-1)}`);
+    await until(() => c.frames.filter((x) => x === 'pong').length === contents.length);
+    const messages = c.frames.filter((x) => x.startsWith('message:'));
+    assert.deepEqual(
+      messages,
+      contents.map((content) => `message:${content}`),
+    );
+    c.ws.close();
+  });
 });
 
 describe('tunnel hub: limits', () => {

@@ -7,8 +7,8 @@
  * Entries older than `retentionMs`, or beyond `maxEntries`, are dropped; asking for a range that
  * starts before what is kept answers null (the client must start over with a new tunnel).
  */
-export class RecoveryLog {
-  #entries: { offset: number; frame: Buffer; at: number }[] = [];
+export class RecoveryLog<F> {
+  #entries: { offset: number; frame: F; at: number }[] = [];
   #last = 0;
 
   constructor(
@@ -21,7 +21,7 @@ export class RecoveryLog {
     return this.#last;
   }
 
-  append(frame: Buffer, now: number): number {
+  append(frame: F, now: number): number {
     this.#last += 1;
     this.#entries.push({ offset: this.#last, frame, at: now });
     this.prune(now);
@@ -29,7 +29,7 @@ export class RecoveryLog {
   }
 
   /** The frames after `offset`, in order; null when some of them are no longer kept. */
-  since(offset: number, now: number): Buffer[] | null {
+  since(offset: number, now: number): F[] | null {
     this.prune(now);
     if (!Number.isInteger(offset) || offset < 0 || offset > this.#last) return null;
     if (offset === this.#last) return [];

@@ -10,8 +10,9 @@ import {
   type TunnelEvent,
 } from '@hutong/protocol';
 import type { Logger } from 'pino';
-import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type Server, WebSocket, WebSocketServer } from 'ws';
 import { rejectUpgrade } from '../http/upgrade-router.js';
+import { type PreparedFrame, prepareTextFrame, sendPrepared } from './prepared-frame.js';
 import type { TunnelReceiver } from './receivers.js';
 import { RecoveryLog } from './recovery-log.js';
 import { type RoomLimits, TunnelRooms } from './tunnel-rooms.js';
@@ -66,12 +67,12 @@ interface Tunnel {
   receiver: TunnelReceiver;
   state: 'pending' | 'open' | 'closed';
   expiresAt: number;
-  socket?: WebSocket | undefined;
+  socket?: TunnelSocket | undefined;
   lastSeen: number;
-  /** The tail of this tunnel's event deliveries: each waits for the previous one. */
-  events: Promise<void>;
+  /** The tail of this tunnel's event deliveries while any is in flight: each waits for the previous one. */
+  events?: Promise<void> | undefined;
   /** Set when the client asked for recovery: what was sent, for a resume after a drop. */
-  log?: RecoveryLog;
+  log?: RecoveryLog<PreparedFrame>;
   /** A recoverable tunnel whose socket dropped: when, while waiting for the client to resume. */
   detachedAt?: number;
   /** Its socket opened once (it was announced to the business side and the registry). */
@@ -84,6 +85,13 @@ interface Tunnel {
 
 export const CONNECT_PATH = '/tunnel/ws';
 
+/** A tunnel's socket knows its tunnel, so one set of listener functions serves every socket. */
+class TunnelSocket extends WebSocket {
+  tunnel: Tunnel | undefined = undefined;
+}
+
+const ignore = () => {};
+
 const refusal = (code: string, message: string) => JSON.stringify({ error: { code, message } });
 
 /**
@@ -94,7 +102,13 @@ const refusal = (code: string, message: string) => JSON.stringify({ error: { cod
 export class TunnelHub {
   readonly #tunnels = new Map<string, Tunnel>();
   readonly #byOwner = new Map<string, Set<string>>();
-  readonly #wss: WebSocketServer;
+  readonly #wss: Server<typeof TunnelSocket>;
+  /** Listeners shared by all sockets (`this` is the socket): no closures per connection. */
+  readonly #listeners: {
+    message: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+    pong: (this: WebSocket) => void;
+    close: (this: WebSocket, code: number) => void;
+  };
   readonly #options: Required<Omit<TunnelHubOptions, 'logger' | 'rooms' | 'onOpen' | 'onClose'>>;
   readonly #onOpen: ((tunnelId: string) => void) | undefined;
   readonly #onClose: ((tunnelId: string) => void) | undefined;
@@ -123,9 +137,25 @@ export class TunnelHub {
     this.rooms = new TunnelRooms(options.rooms);
     this.#wss = new WebSocketServer({
       noServer: true,
+      WebSocket: TunnelSocket,
       maxPayload: this.#options.maxPayload,
       perMessageDeflate: false,
     });
+    const hub = this;
+    this.#listeners = {
+      message(data, isBinary) {
+        const { tunnel } = this as TunnelSocket;
+        if (tunnel) hub.#onFrame(tunnel, this, data, isBinary);
+      },
+      pong() {
+        const { tunnel } = this as TunnelSocket;
+        if (tunnel) tunnel.lastSeen = Date.now();
+      },
+      close(code) {
+        const { tunnel } = this as TunnelSocket;
+        if (tunnel) hub.#socketClosed(tunnel, this as TunnelSocket, code);
+      },
+    };
     const period = Math.max(
       100,
       Math.min(this.#options.heartbeatSeconds * 1000, this.#options.recoveryWindowMs) / 2,
@@ -176,7 +206,6 @@ export class TunnelHub {
       state: 'pending',
       expiresAt: now + this.#options.pendingTtlMs,
       lastSeen: now,
-      events: Promise.resolve(),
     });
     const base = this.#options.publicWsUrl().replace(/\/+$/, '');
     return { tunnelId: id, connectUrl: `${base}${CONNECT_PATH}?tunnelId=${id}` };
@@ -250,10 +279,11 @@ export class TunnelHub {
   push(packets: readonly (PushPacket & { rooms?: readonly string[] })[]): { invalidTunnelIds: string[] } {
     const invalid = new Set<string>();
     for (const packet of packets) {
-      const frame =
-        packet.type === 'message'
-          ? Buffer.from(encodeFrame('message', packet.content ?? ''), 'utf8')
-          : Buffer.from(encodeFrame('close'), 'utf8');
+      const frame = prepareTextFrame(
+        Buffer.from(
+          packet.type === 'message' ? encodeFrame('message', packet.content ?? '') : encodeFrame('close'),
+        ),
+      );
       const listed = new Set(packet.tunnelIds);
       const targets = new Set(listed);
       for (const room of packet.rooms ?? []) for (const id of this.rooms.members(room)) targets.add(id);
@@ -278,7 +308,7 @@ export class TunnelHub {
           if (listed.has(id)) invalid.add(id);
           continue;
         }
-        socket.send(frame, { binary: false });
+        sendPrepared(socket, frame);
         if (packet.type === 'close') socket.close(tunnelCloseCodes.normal, 'closed by server');
       }
     }
@@ -291,7 +321,7 @@ export class TunnelHub {
     const events: Promise<void>[] = [];
     for (const tunnel of this.#tunnels.values()) {
       tunnel.socket?.close(tunnelCloseCodes.goingAway, 'server shutting down');
-      events.push(tunnel.events);
+      if (tunnel.events) events.push(tunnel.events);
     }
     await Promise.race([Promise.all(events), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     for (const tunnel of this.#tunnels.values()) tunnel.socket?.terminate();
@@ -300,36 +330,36 @@ export class TunnelHub {
     this.#wss.close();
   }
 
-  #open(tunnel: Tunnel, ws: WebSocket): void {
+  #open(tunnel: Tunnel, ws: TunnelSocket): void {
     tunnel.opened = true;
     this.#attach(tunnel, ws);
     this.#onOpen?.(tunnel.id);
     this.#emit(tunnel, { tunnelId: tunnel.id, type: 'connect' });
   }
 
-  #attach(tunnel: Tunnel, ws: WebSocket): void {
+  #attach(tunnel: Tunnel, ws: TunnelSocket): void {
     tunnel.socket = ws;
     tunnel.lastSeen = Date.now();
+    ws.tunnel = tunnel;
     ws.send(encodeFrame('timeout', String(this.#options.heartbeatSeconds)));
-    ws.on('message', (data: RawData, isBinary: boolean) => this.#onFrame(tunnel, ws, data, isBinary));
-    ws.on('pong', () => {
-      tunnel.lastSeen = Date.now();
-    });
-    ws.on('error', () => {});
-    ws.once('close', (code: number) => this.#socketClosed(tunnel, ws, code));
+    ws.on('message', this.#listeners.message);
+    ws.on('pong', this.#listeners.pong);
+    ws.on('error', ignore);
+    ws.on('close', this.#listeners.close);
   }
 
-  #resume(tunnel: Tunnel, ws: WebSocket, missed: Buffer[]): void {
+  #resume(tunnel: Tunnel, ws: TunnelSocket, missed: PreparedFrame[]): void {
     const old = tunnel.socket;
     tunnel.socket = undefined; // the old socket's close must not detach or end the tunnel
     old?.terminate();
     delete tunnel.detachedAt;
     this.#attach(tunnel, ws);
-    for (const frame of missed) ws.send(frame, { binary: false });
+    for (const frame of missed) sendPrepared(ws, frame);
   }
 
   /** A recoverable tunnel whose socket dropped waits for a resume; any other tunnel ends. */
-  #socketClosed(tunnel: Tunnel, ws: WebSocket, code: number): void {
+  #socketClosed(tunnel: Tunnel, ws: TunnelSocket, code: number): void {
+    ws.tunnel = undefined;
     if (tunnel.socket !== ws) return; // replaced by a resume
     const orderly = code === tunnelCloseCodes.normal;
     if (tunnel.log && !orderly && tunnel.state === 'open') {
@@ -381,7 +411,7 @@ export class TunnelHub {
     if (tunnel.opened) this.#onClose?.(tunnel.id);
     this.#emit(tunnel, { tunnelId: tunnel.id, type: 'close' });
     // Forget the tunnel once its close event has been handed over.
-    void tunnel.events.then(() => {
+    void (tunnel.events ?? Promise.resolve()).then(() => {
       if (this.#tunnels.get(tunnel.id) === tunnel) this.#forget(tunnel);
     });
   }
@@ -398,8 +428,9 @@ export class TunnelHub {
     tunnel.inFlight = (tunnel.inFlight ?? 0) + 1;
     const done = () => {
       tunnel.inFlight = (tunnel.inFlight ?? 1) - 1;
+      if (tunnel.inFlight === 0) tunnel.events = undefined; // idle tunnels hold no promise
     };
-    tunnel.events = (tunnel.inFlight === 1 ? deliver() : tunnel.events.then(deliver)).then(done);
+    tunnel.events = (tunnel.events ? tunnel.events.then(deliver) : deliver()).then(done);
   }
 
   #forget(tunnel: Tunnel): void {
