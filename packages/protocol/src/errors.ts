@@ -86,6 +86,12 @@ export const errorRegistry = {
     message: 'The tunnel server cannot be reached or refused the call',
   },
   ERR_TUNNEL_LIMIT: { status: 429, retry: true, wafer1: 1014, message: 'Too many tunnels' },
+  ERR_TUNNEL_DELIVERY: {
+    status: 502,
+    retry: true,
+    wafer1: 2000,
+    message: 'The business side did not take the tunnel event',
+  },
   ERR_RATE_LIMITED: { status: 429, retry: true, wafer1: 1014, message: 'Too many requests' },
   ERR_STORE_UNAVAILABLE: {
     status: 503,

@@ -6,8 +6,12 @@ import { err, ok, type Result } from './result.js';
  * The Wafer tunnel wire (PROTOCOLS.md §3–4). Frames are text, `type` or `type:content`, split at the
  * first ':'. Client → server: `ping`, `message:{"type","content"}`, `close`. Server → client:
  * `pong`, `message:…`, `timeout:N` (heartbeat seconds), `close`.
+ *
+ * Hutong's extension, used only by clients that ask for it: `emit:<id>:{"type","content"}` is a
+ * message the client wants acknowledged; the server answers `ack:<id>` once the business side took
+ * it, or `nack:<id>:<error code>`. The official clients never send `emit` and ignore unknown packets.
  */
-export const framePackets = ['ping', 'pong', 'message', 'timeout', 'close'] as const;
+export const framePackets = ['ping', 'pong', 'message', 'timeout', 'close', 'emit', 'ack', 'nack'] as const;
 export type FramePacket = (typeof framePackets)[number];
 
 export interface Frame {

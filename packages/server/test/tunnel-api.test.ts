@@ -138,11 +138,17 @@ describe('webhook delivery', () => {
       onRetry: (e) => retried.push(e.type),
     });
     try {
-      await receiver.deliver({ tunnelId: 't', type: 'connect' });
+      await assert.rejects(
+        receiver.deliver({ tunnelId: 't', type: 'connect' }),
+        (error: { code?: string }) => error.code === 'ERR_TUNNEL_DELIVERY',
+      );
       assert.equal(business.received.length, 3, 'one try and two retries');
       assert.deepEqual(dropped, ['connect']);
       answer = 400;
-      await receiver.deliver({ tunnelId: 't', type: 'close' });
+      await assert.rejects(
+        receiver.deliver({ tunnelId: 't', type: 'close' }),
+        (error: { code?: string }) => error.code === 'ERR_TUNNEL_DELIVERY',
+      );
       assert.equal(business.received.length, 4, 'a 4xx is final');
       answer = 200;
       await receiver.deliver({ tunnelId: 't', type: 'message', content: '{}' });
@@ -156,7 +162,10 @@ describe('webhook delivery', () => {
       retryDelaysMs: [5],
       onDrop: (e) => dropped.push(e.type),
     });
-    await dead.deliver({ tunnelId: 't', type: 'connect' });
+    await assert.rejects(
+      dead.deliver({ tunnelId: 't', type: 'connect' }),
+      (error: { code?: string }) => error.code === 'ERR_TUNNEL_DELIVERY',
+    );
     assert.equal(dropped.at(-1), 'connect');
     assert.deepEqual(retried, ['connect', 'connect']);
   });

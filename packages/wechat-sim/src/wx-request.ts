@@ -121,12 +121,13 @@ async function perform(
 }
 
 /** `wx.request` on fetch: no cookie jar (as on WeChat), a queue beyond 10, abort and timeout. */
-export function createRequest(): (options: RequestOptions) => RequestTask {
+export function createRequest(online: () => boolean = () => true): (options: RequestOptions) => RequestTask {
   const slots = new Slots();
   return (options) => {
     const controller = new AbortController();
     let timedOut = false;
     void callApi('request', options, async () => {
+      if (!online()) throw new WxFailure('network unavailable');
       await slots.acquire(controller.signal);
       const timer = setTimeout(() => {
         timedOut = true;

@@ -68,11 +68,21 @@ export class SocketHub {
   };
   readonly live = new Set<WebSocket>();
   latest: SimSocketTask | undefined;
+  /** The simulated network; while false, new sockets fail. */
+  online = true;
 
   connect(options: ConnectSocketOptions): SocketTask {
     const task = new SimSocketTask(this, options);
     this.latest = task;
     return task;
+  }
+
+  /** The app in the background: sockets read nothing (no events, no automatic pongs) until resumed. */
+  suspend(suspended: boolean): void {
+    for (const ws of this.live) {
+      if (suspended) ws.pause();
+      else ws.resume();
+    }
   }
 
   /** Ends every socket at once (test clean-up). */
@@ -98,7 +108,8 @@ class SimSocketTask implements SocketTask {
     this.#hub = hub;
     let ws: WebSocket | undefined;
     let failure: unknown;
-    if (hub.live.size >= MAX_SOCKETS) failure = new WxFailure('exceed max task count');
+    if (!hub.online) failure = new WxFailure('network unavailable');
+    else if (hub.live.size >= MAX_SOCKETS) failure = new WxFailure('exceed max task count');
     else {
       try {
         const headers: Record<string, string> = {};

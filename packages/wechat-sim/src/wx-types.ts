@@ -68,6 +68,16 @@ export interface SimWx {
   removeStorage(options: { key: string } & WxCallbacks): Promise<WxResult>;
   clearStorage(options?: WxCallbacks): Promise<WxResult>;
 
+  onAppShow(listener: (result: Record<string, unknown>) => void): void;
+  offAppShow(listener: (result: Record<string, unknown>) => void): void;
+  onAppHide(listener: (result: Record<string, unknown>) => void): void;
+  offAppHide(listener: (result: Record<string, unknown>) => void): void;
+  onNetworkStatusChange(listener: (result: { isConnected: boolean; networkType: string }) => void): void;
+  offNetworkStatusChange(listener: (result: { isConnected: boolean; networkType: string }) => void): void;
+  getNetworkType(
+    options?: Options<WxResult & { networkType: string }>,
+  ): Promise<WxResult & { networkType: string }>;
+
   showToast(options?: Options): Promise<WxResult>;
   showLoading(options?: Options): Promise<WxResult>;
   hideLoading(options?: Options): Promise<WxResult>;
@@ -83,5 +93,13 @@ export interface SimWx {
     readonly storage: MemoryStorage;
     /** Terminates every socket this `wx` opened. */
     terminateSockets(): void;
+    /**
+     * The app goes to the background / comes back: `onAppHide` / `onAppShow` listeners run, and
+     * while hidden the sockets read nothing (the JS thread is suspended): no events, no pongs.
+     */
+    hide(): void;
+    show(): void;
+    /** Network off: sockets die, requests and new sockets fail; listeners of `onNetworkStatusChange` run. */
+    setOnline(online: boolean): void;
   };
 }

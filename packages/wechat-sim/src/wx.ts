@@ -15,6 +15,15 @@ export function createWx(options: CreateWxOptions): SimWx {
   const storage = options.storage ?? new MemoryStorage();
   const sockets = new SocketHub();
   const phone = { appid: options.appid, openid: options.openid, code: undefined as string | undefined };
+  const lifecycle = {
+    show: new Set<(result: Record<string, unknown>) => void>(),
+    hide: new Set<(result: Record<string, unknown>) => void>(),
+    network: new Set<(result: { isConnected: boolean; networkType: string }) => void>(),
+  };
+  const networkType = () => (sockets.online ? 'wifi' : 'none');
+  const notify = <T>(listeners: Set<(result: T) => void>, result: T) => {
+    for (const listener of [...listeners]) listener(result);
+  };
 
   async function device<T>(path: string, body: object): Promise<T> {
     const response = await fetch(`${base}/sim/${path}`, {
@@ -81,7 +90,7 @@ export function createWx(options: CreateWxOptions): SimWx {
         return data;
       }),
 
-    request: createRequest(),
+    request: createRequest(() => sockets.online),
 
     connectSocket: (opts) => sockets.connect(opts),
     onSocketOpen: (listener) => void sockets.global.open.add(listener),
@@ -135,6 +144,14 @@ export function createWx(options: CreateWxOptions): SimWx {
         effect(() => storage.clear()),
       ),
 
+    onAppShow: (listener) => void lifecycle.show.add(listener),
+    offAppShow: (listener) => void lifecycle.show.delete(listener),
+    onAppHide: (listener) => void lifecycle.hide.add(listener),
+    offAppHide: (listener) => void lifecycle.hide.delete(listener),
+    onNetworkStatusChange: (listener) => void lifecycle.network.add(listener),
+    offNetworkStatusChange: (listener) => void lifecycle.network.delete(listener),
+    getNetworkType: (opts) => callApi('getNetworkType', opts, async () => ({ networkType: networkType() })),
+
     showToast: (opts) => callApi('showToast', opts, done),
     showLoading: (opts) => callApi('showLoading', opts, done),
     hideLoading: (opts) => callApi('hideLoading', opts, done),
@@ -152,6 +169,20 @@ export function createWx(options: CreateWxOptions): SimWx {
       },
       storage,
       terminateSockets: () => sockets.terminateAll(),
+      hide: () => {
+        notify(lifecycle.hide, {});
+        sockets.suspend(true);
+      },
+      show: () => {
+        sockets.suspend(false);
+        notify(lifecycle.show, { scene: 1001 });
+      },
+      setOnline: (online: boolean) => {
+        if (sockets.online === online) return;
+        sockets.online = online;
+        if (!online) sockets.terminateAll();
+        notify(lifecycle.network, { isConnected: online, networkType: networkType() });
+      },
     },
   };
   return wx;

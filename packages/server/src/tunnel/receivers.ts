@@ -1,4 +1,4 @@
-import type { TunnelEvent } from '@hutong/protocol';
+import { HutongError, type TunnelEvent } from '@hutong/protocol';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import type { Logger } from 'pino';
 
@@ -63,7 +63,8 @@ export interface WebhookOptions {
 /**
  * Signed POSTs to the business server's `receiveUrl` (PROTOCOLS.md §4): `{data, signature}` with
  * `signature = sha1(data + key)`. Network errors, timeouts and 5xx are retried with backoff; a 4xx
- * (the SDK refused the body) is not. After the last try the event is dropped with a log line.
+ * (the SDK refused the body) is not. After the last try the event is dropped with a log line and
+ * `deliver` rejects with ERR_TUNNEL_DELIVERY.
  */
 export class WebhookReceiver implements TunnelReceiver {
   constructor(
@@ -98,7 +99,7 @@ export class WebhookReceiver implements TunnelReceiver {
           { tunnelId: event.tunnelId, type: event.type, status, attempts: attempt + 1, receiver: this.url },
           'tunnel event dropped: the business server did not take it',
         );
-        return;
+        throw new HutongError('ERR_TUNNEL_DELIVERY', `The business server answered ${status || 'nothing'}`);
       }
       this.options.onRetry?.(event);
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -396,6 +396,26 @@ export class TunnelHub {
       case 'message':
         this.#emit(tunnel, { tunnelId: tunnel.id, type: 'message', content: frame.value.content ?? '' });
         break;
+      case 'emit': {
+        // `emit:<id>:<message>`: a message the client wants acknowledged once the business side took it.
+        const content = frame.value.content ?? '';
+        const colon = content.indexOf(':');
+        const id = content.slice(0, colon);
+        if (colon < 1 || colon > 15 || !/^\d+$/.test(id)) {
+          this.stats.badFrames += 1;
+          break;
+        }
+        this.#emit(
+          tunnel,
+          { tunnelId: tunnel.id, type: 'message', content: content.slice(colon + 1) },
+          (code) => {
+            if (tunnel.socket === ws && ws.readyState === WebSocket.OPEN) {
+              ws.send(code ? encodeFrame('nack', `${id}:${code}`) : encodeFrame('ack', id));
+            }
+          },
+        );
+        break;
+      }
       case 'close':
         ws.close(tunnelCloseCodes.normal, 'closed by client');
         break;
@@ -419,12 +439,22 @@ export class TunnelHub {
   /**
    * Hands an event to the tunnel's receiver after the previous one has been handled. When none is
    * in flight the receiver is called at once (an in-process handler then runs in this tick).
+   * `settled` learns the outcome: no code when the receiver took it, an error code when not.
    */
-  #emit(tunnel: Tunnel, event: TunnelEvent): void {
+  #emit(tunnel: Tunnel, event: TunnelEvent, settled?: (errorCode?: string) => void): void {
     const deliver = () =>
-      tunnel.receiver.deliver(event).catch((err: unknown) => {
-        this.#logger?.error({ err, tunnelId: tunnel.id, type: event.type }, 'tunnel event handler failed');
-      });
+      tunnel.receiver.deliver(event).then(
+        () => settled?.(),
+        (err: unknown) => {
+          const known = err instanceof HutongError && err.code === 'ERR_TUNNEL_DELIVERY'; // logged by the receiver
+          if (!known)
+            this.#logger?.error(
+              { err, tunnelId: tunnel.id, type: event.type },
+              'tunnel event handler failed',
+            );
+          settled?.('ERR_TUNNEL_DELIVERY');
+        },
+      );
     tunnel.inFlight = (tunnel.inFlight ?? 0) + 1;
     const done = () => {
       tunnel.inFlight = (tunnel.inFlight ?? 1) - 1;
