@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
+import { HandlerReceiver } from '../src/tunnel/receivers.js';
 import { tunnelCloseCodes } from '../src/tunnel/tunnel-hub.js';
 import { startTcpProxy } from './stores/tcp-proxy.js';
 import { connect, recorder, startTunnels, type TunnelFixture, until } from './tunnel-fixtures.js';
@@ -123,6 +124,44 @@ describe('tunnel hub: the frame protocol', () => {
       messages,
       contents.map((content) => `message:${content}`),
     );
+    c.ws.close();
+  });
+});
+
+describe('tunnel hub: acknowledged emits (Hutong extension)', () => {
+  let f: TunnelFixture;
+  before(async () => {
+    f = await startTunnels({ heartbeatSeconds: 7 });
+  });
+  after(() => f.close());
+
+  test('emit:<id>:<message> reaches the handler as a message and is answered ack:<id> after it', async () => {
+    const rec = recorder(30);
+    const { tunnelId, connectUrl } = f.hub.allocate(rec.receiver);
+    const c = await connect(connectUrl);
+    c.ws.send(`emit:41:${JSON.stringify({ type: 'speak', content: { word: 'hi' } })}`);
+    await c.waitFor((x) => x === 'ack:41');
+    assert.ok(rec.events.includes(`message ${tunnelId} speak {"word":"hi"}`), 'handled before the ack');
+    c.ws.close();
+  });
+
+  test('a handler that throws gets nack:<id>:ERR_TUNNEL_DELIVERY; malformed ids are ignored', async () => {
+    const { connectUrl } = f.hub.allocate(
+      new HandlerReceiver({
+        onMessage: (_id, type) => {
+          if (type === 'bad') throw new Error('business refused');
+        },
+      }),
+    );
+    const c = await connect(connectUrl);
+    const bad = f.hub.stats.badFrames;
+    c.ws.send(`emit:7:${JSON.stringify({ type: 'bad' })}`);
+    await c.waitFor((x) => x === 'nack:7:ERR_TUNNEL_DELIVERY');
+    for (const frame of ['emit:x1:{}', 'emit::{}', 'emit:1234567890123456789:{}', 'emit:5']) c.ws.send(frame);
+    c.ws.send(`emit:8:${JSON.stringify({ type: 'good' })}`);
+    await c.waitFor((x) => x === 'ack:8');
+    assert.equal(f.hub.stats.badFrames - bad, 4);
+    assert.ok(!c.frames.some((x) => x.startsWith('ack:') && x !== 'ack:8'));
     c.ws.close();
   });
 });
