@@ -6,7 +6,7 @@ import { clientErrorTypes, LoginError, RequestError } from '@hutong/client/core'
 import { WAFER_SESSION_STORAGE_KEY } from '@hutong/protocol';
 import type { DevStack } from '../src/stack.js';
 import { phone, tunnelIdOf, watch } from './client-fixture.js';
-import { startTestStack, until } from './stack-fixture.js';
+import { installWx, startTestStack, until } from './stack-fixture.js';
 
 describe('@hutong/client on the simulator wx: session and request', () => {
   let stack: DevStack;
@@ -205,5 +205,37 @@ describe('@hutong/client on the simulator wx: tunnels', () => {
     assert.deepEqual(w.events, ['connect']);
     assert.equal(stack.chat.total >= 1, true);
     tunnel.close();
+  });
+});
+
+describe('@hutong/client default exports on the global wx (the drop-in for wafer2-client-sdk)', () => {
+  let stack: DevStack;
+  before(async () => {
+    stack = await startTestStack();
+  });
+  after(() => stack.close());
+
+  test('setLoginUrl, login, request, Session and new Tunnel(url) work as the Wafer client’s', async () => {
+    const wx = installWx(stack, { nickName: '默认' });
+    const hutong = await import('@hutong/client');
+    hutong.setLoginUrl(`${stack.url}/weapp/login`);
+    const userInfo = await hutong.login({ withUserInfo: true });
+    assert.equal((userInfo as { nickName?: string }).nickName, '默认');
+    assert.equal(
+      hutong.Session.get()?.skey,
+      (wx.getStorageSync(WAFER_SESSION_STORAGE_KEY) as { skey: string }).skey,
+    );
+    const response = await hutong.request({ url: `${stack.url}/weapp/user` });
+    assert.equal((response.data as { code: number }).code, 0);
+    const tunnel = new hutong.Tunnel(`${stack.url}/weapp/tunnel`);
+    assert.equal(tunnel.status, hutong.Tunnel.STATUS_CLOSED);
+    const people: number[] = [];
+    tunnel.on('people', (content: { total: number }) => people.push(content.total));
+    tunnel.open();
+    await until(() => people.length === 1, 'entered the room');
+    tunnel.close();
+    hutong.clearSession();
+    assert.equal(hutong.Session.get(), null);
+    assert.equal(hutong.ERR_WX_LOGIN_FAILED, 'ERR_WX_LOGIN_FAILED');
   });
 });
