@@ -92,6 +92,7 @@ export const errorRegistry = {
     wafer1: 2000,
     message: 'The business side did not take the tunnel event',
   },
+  ERR_IM_FRAME: { status: 400, retry: false, wafer1: 1003, message: 'The IM frame is malformed' },
   ERR_RATE_LIMITED: { status: 429, retry: true, wafer1: 1014, message: 'Too many requests' },
   ERR_STORE_UNAVAILABLE: {
     status: 503,
