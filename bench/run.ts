@@ -1,14 +1,14 @@
 /**
  * `npm run bench`: session validation throughput over HTTP, each store against a bare Fastify
  * route returning a constant, measured in the same run. Servers run in child processes; the load
- * generator (autocannon) runs here. Writes bench/results.md.
+ * generator (autocannon) runs here. Writes its section of bench/results.md.
  *
  *   npm run bench                 # all stores whose service is reachable
  *   npm run bench -- sqlite redis # a subset
  *   BENCH_DURATION=20 npm run bench
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -189,5 +189,14 @@ The load generator shares the 2 cores with the server, so absolute figures are l
 |---|---|---|---|---|---|---|
 ${table}
 `;
-writeFileSync(new URL('./results.md', import.meta.url), report);
+// This bench owns the title and its section; the sections other benches write (tunnels, client
+// size) are kept as they are.
+const resultsFile = new URL('./results.md', import.meta.url);
+const others = existsSync(resultsFile)
+  ? readFileSync(resultsFile, 'utf8')
+      .split(/^(?=## )/m)
+      .slice(1)
+      .filter((section) => !section.startsWith('## Session validation over HTTP'))
+  : [];
+writeFileSync(resultsFile, `${[report, ...others].map((part) => part.trimEnd()).join('\n\n')}\n`);
 console.log(`\n${report}`);
