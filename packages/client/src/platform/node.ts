@@ -27,7 +27,7 @@ export function createNodePlatform(options: NodePlatformOptions): Platform & { s
   const fetchFn = fetch as unknown as FetchLike;
   const timers = {
     setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
-    clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+    clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   };
   return {
     request: fetchRequest(fetchFn, () => new AbortController(), timers),
