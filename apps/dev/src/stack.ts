@@ -2,6 +2,7 @@ import { hutongFastify } from '@hutong/node-sdk/fastify';
 import type { WxUserInfo } from '@hutong/protocol';
 import { type AppCredentials, createHutong, type Hutong, loadConfig } from '@hutong/server';
 import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ChatRoom } from './chat-room.js';
 
@@ -23,6 +24,12 @@ export interface DevStack {
 export interface DevStackOptions {
   env?: Record<string, string | undefined>;
   logger?: Logger;
+  /**
+   * Called with the Fastify app after the dev routes are registered and before it listens: extra
+   * routes or hooks, e.g. a test serving a page from the API's own origin (the dev stack sends no
+   * CORS headers).
+   */
+  setup?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 /**
@@ -56,6 +63,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     code: 0,
     data: chat.open((request.wxInfo?.userinfo ?? {}) as WxUserInfo),
   }));
+  await options.setup?.(app);
 
   await hutong.listen();
   return {

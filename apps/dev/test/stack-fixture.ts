@@ -1,12 +1,19 @@
 import { createRequire } from 'node:module';
 import { createWx, type SimWx } from '@hutong/wechat-sim';
-import { type DevStack, devApp, startDevStack } from '../src/stack.js';
+import { type DevStack, type DevStackOptions, devApp, startDevStack } from '../src/stack.js';
 
 export const require = createRequire(import.meta.url);
 
-/** A dev stack on port 0 with an in-memory store and no per-address login limit. */
-export async function startTestStack(env: Record<string, string> = {}): Promise<DevStack> {
+/**
+ * A dev stack on port 0 with an in-memory store and no per-address login limit. `setup` adds
+ * routes before it listens (see DevStackOptions).
+ */
+export async function startTestStack(
+  env: Record<string, string> = {},
+  setup?: DevStackOptions['setup'],
+): Promise<DevStack> {
   return startDevStack({
+    ...(setup ? { setup } : {}),
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
