@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { decode, parseJson } from './decode.js';
 import { HutongError } from './errors.js';
-import { err, ok, type Result } from './result.js';
+import { err, type Result } from './result.js';
 
 /**
  * MobileIMSDK's WebSocket wire (PROTOCOLS.md §6): one `Protocal` JSON object per text frame.

@@ -105,6 +105,8 @@ export class Tunnel {
   /** `message` frames received on the current server-side tunnel (the recovery offset). */
   #offset = 0;
   #resumable = false;
+  /** Resume attempts in a row whose socket failed before it opened. */
+  #failedResumes = 0;
   #tries = 0;
   #heartbeatMs = 15_000;
   #pingTimer: unknown;
@@ -291,9 +293,14 @@ export class Tunnel {
       this.#socket = undefined;
       if (opened) this.#dropped(detail);
       else if (resuming) {
-        // The server no longer keeps this tunnel (404/410 at the upgrade): start a new one.
-        this.#resumable = false;
-        this.#scheduleReconnect(detail, 0);
+        // A refused resume (404/410: the server no longer keeps this tunnel) and a network failure
+        // during the handshake look the same (1006): resume once more, then start a new tunnel.
+        this.#failedResumes += 1;
+        if (this.#failedResumes < 2) this.#scheduleReconnect(detail);
+        else {
+          this.#resumable = false;
+          this.#scheduleReconnect(detail, 0);
+        }
       } else this.#failed(tunnelErrorCodes.connectSocket, 'WebSocket 连接失败', detail);
     };
     socket.onClose((code, reason) => drop({ code, reason }));
@@ -313,6 +320,7 @@ export class Tunnel {
     const first = !this.#everOpened;
     this.#everOpened = true;
     this.#resumable = this.#options.recover;
+    this.#failedResumes = 0;
     this.#tries = 0;
     if (resumed) this.stats.resumes += 1;
     this.#setState('active');
