@@ -98,7 +98,19 @@ describe('@hutong/client/browser in headless Chromium against the dev stack', { 
         write: false,
         logLevel: 'silent',
       }),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        // No background traffic: this machine's closed network refuses it, noisily.
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      }),
     ]);
     browser = launched;
     const js = bundle.outputFiles[0]!.text;
