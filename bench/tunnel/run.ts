@@ -27,7 +27,9 @@ async function startServer(
   kind: Kind,
   env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--expose-gc', ...node, `${here}server.ts`, kind], {
+  // BENCH_SERVER_FLAGS: extra node flags for the server under test (e.g. --trace-gc, --cpu-prof).
+  const flags = process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, ['--expose-gc', ...flags, ...node, `${here}server.ts`, kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });

@@ -109,3 +109,23 @@ async function socketIo(): Promise<string> {
 const url = await (kind === 'hutong' ? hutong() : kind === 'ws' ? bareWs() : socketIo());
 process.stdout.write(`${JSON.stringify({ url })}\n`);
 process.on('SIGTERM', () => process.exit(0));
+
+// BENCH_SERVER_STATS=1: every 5 s, GC pauses and event-loop delay on stderr (to see where tail
+// latency comes from).
+if (process.env.BENCH_SERVER_STATS === '1') {
+  const { monitorEventLoopDelay, PerformanceObserver } = await import('node:perf_hooks');
+  const pauses: number[] = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  }).observe({ entryTypes: ['gc'] });
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  setInterval(() => {
+    const total = pauses.reduce((a, b) => a + b, 0);
+    process.stderr.write(
+      `[${kind}] gc ${pauses.length}× ${total.toFixed(1)} ms (max ${Math.max(0, ...pauses).toFixed(1)}); loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(2)} ms, max ${(delay.max / 1e6).toFixed(1)} ms\n`,
+    );
+    pauses.length = 0;
+    delay.reset();
+  }, 5000).unref();
+}

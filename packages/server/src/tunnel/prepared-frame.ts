@@ -11,9 +11,10 @@ export interface PreparedFrame {
   readonly bytes: Buffer;
 }
 
-export function prepareTextFrame(payload: Buffer): PreparedFrame {
-  // RFC 6455 §5.2: FIN + opcode 1 (text), no mask, 7-bit / 16-bit / 64-bit payload length.
-  const length = payload.length;
+export function prepareTextFrame(text: string): PreparedFrame {
+  // RFC 6455 §5.2: FIN + opcode 1 (text), no mask, 7-bit / 16-bit / 64-bit payload length. The text
+  // is encoded straight into the frame; the payload is a view of it, not a copy.
+  const length = Buffer.byteLength(text);
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const bytes = Buffer.allocUnsafe(headerLength + length);
   bytes[0] = 0x81;
@@ -25,8 +26,8 @@ export function prepareTextFrame(payload: Buffer): PreparedFrame {
     bytes[1] = 127;
     bytes.writeBigUInt64BE(BigInt(length), 2);
   }
-  payload.copy(bytes, headerLength);
-  return { payload, bytes };
+  bytes.write(text, headerLength, 'utf8');
+  return { payload: bytes.subarray(headerLength), bytes };
 }
 
 type SenderLike = { sendFrame?: (list: Buffer[]) => void };

@@ -278,41 +278,48 @@ export class TunnelHub {
    */
   push(packets: readonly (PushPacket & { rooms?: readonly string[] })[]): { invalidTunnelIds: string[] } {
     const invalid = new Set<string>();
+    const now = Date.now();
     for (const packet of packets) {
       const frame = prepareTextFrame(
-        Buffer.from(
-          packet.type === 'message' ? encodeFrame('message', packet.content ?? '') : encodeFrame('close'),
-        ),
+        packet.type === 'message' ? encodeFrame('message', packet.content ?? '') : encodeFrame('close'),
       );
+      const rooms = packet.rooms ?? [];
+      const [only] = packet.tunnelIds;
+      if (packet.tunnelIds.length === 1 && rooms.length === 0 && only !== undefined) {
+        // One listed id and no rooms (an echo, a reply): nothing to de-duplicate.
+        if (!this.#deliver(only, packet.type, frame, now)) invalid.add(only);
+        continue;
+      }
       const listed = new Set(packet.tunnelIds);
       const targets = new Set(listed);
-      for (const room of packet.rooms ?? []) for (const id of this.rooms.members(room)) targets.add(id);
-      const now = Date.now();
+      for (const room of rooms) for (const id of this.rooms.members(room)) targets.add(id);
       for (const id of targets) {
-        const tunnel = this.#tunnels.get(id);
-        if (tunnel?.state === 'open' && tunnel.log && packet.type === 'message')
-          tunnel.log.append(frame, now);
-        if (tunnel?.state === 'open' && tunnel.detachedAt !== undefined) {
-          // Waiting for its client to resume: kept in the log (messages) or ended now (close).
-          if (packet.type === 'close') this.#end(tunnel);
-          continue;
-        }
-        const socket = tunnel?.socket;
-        if (tunnel?.state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) {
-          if (listed.has(id)) invalid.add(id);
-          continue;
-        }
-        if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
-          this.stats.slowConsumers += 1;
-          socket.close(tunnelCloseCodes.slowConsumer, 'slow consumer');
-          if (listed.has(id)) invalid.add(id);
-          continue;
-        }
-        sendPrepared(socket, frame);
-        if (packet.type === 'close') socket.close(tunnelCloseCodes.normal, 'closed by server');
+        if (!this.#deliver(id, packet.type, frame, now) && listed.has(id)) invalid.add(id);
       }
     }
     return { invalidTunnelIds: [...invalid] };
+  }
+
+  /** Writes one frame to one tunnel; false when it is unknown, not connected, or a slow consumer. */
+  #deliver(id: string, type: PushPacket['type'], frame: PreparedFrame, now: number): boolean {
+    const tunnel = this.#tunnels.get(id);
+    if (tunnel?.state !== 'open') return false;
+    if (tunnel.log && type === 'message') tunnel.log.append(frame, now);
+    if (tunnel.detachedAt !== undefined) {
+      // Waiting for its client to resume: kept in the log (messages) or ended now (close).
+      if (type === 'close') this.#end(tunnel);
+      return true;
+    }
+    const socket = tunnel.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
+      this.stats.slowConsumers += 1;
+      socket.close(tunnelCloseCodes.slowConsumer, 'slow consumer');
+      return false;
+    }
+    sendPrepared(socket, frame);
+    if (type === 'close') socket.close(tunnelCloseCodes.normal, 'closed by server');
+    return true;
   }
 
   /** Closes every socket (going away) and stops timers. Pending events are awaited. */
