@@ -1,0 +1,163 @@
+/** The default MessageStore: a SQLite file (or `:memory:`) through better-sqlite3. */
+import Database from 'better-sqlite3';
+import type { Accepted, InboxEntry, MessageStore, NewMessage, StoredMessage } from './message-store.js';
+
+const migrations: string[] = [
+  `CREATE TABLE im_messages (
+     sid INTEGER PRIMARY KEY AUTOINCREMENT, conv TEXT NOT NULL, seq INTEGER NOT NULL,
+     sender TEXT NOT NULL, target TEXT NOT NULL, fp TEXT, typeu INTEGER NOT NULL,
+     content TEXT NOT NULL, created_at INTEGER NOT NULL, UNIQUE (conv, seq), UNIQUE (sender, fp));
+   CREATE TABLE im_inbox (
+     user_id TEXT NOT NULL, iseq INTEGER NOT NULL, sid INTEGER NOT NULL, PRIMARY KEY (user_id, iseq))
+     WITHOUT ROWID;
+   CREATE TABLE im_cursors (
+     user_id TEXT NOT NULL, device TEXT NOT NULL, iseq INTEGER NOT NULL, PRIMARY KEY (user_id, device))
+     WITHOUT ROWID;
+   CREATE TABLE im_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE im_members (
+     group_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (group_id, user_id)) WITHOUT ROWID;`,
+];
+
+interface MessageRow {
+  sid: number;
+  conv: string;
+  seq: number;
+  sender: string;
+  target: string;
+  fp: string | null;
+  typeu: number;
+  content: string;
+  created_at: number;
+}
+
+const toMessage = (row: MessageRow): StoredMessage => ({
+  sid: row.sid,
+  conv: row.conv,
+  seq: row.seq,
+  sender: row.sender,
+  target: row.target,
+  fp: row.fp,
+  typeu: row.typeu,
+  content: row.content,
+  createdAt: row.created_at,
+});
+
+export class SqliteMessageStore implements MessageStore {
+  readonly #db: Database.Database;
+  readonly #statements;
+  readonly #accept: (message: NewMessage) => Accepted;
+
+  constructor(options: { file: string; busyTimeoutMs?: number }) {
+    this.#db = new Database(options.file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.#migrate();
+    const db = this.#db;
+    this.#statements = {
+      byFp: db.prepare<[string, string], MessageRow>('SELECT * FROM im_messages WHERE sender = ? AND fp = ?'),
+      next: db.prepare<[string], { value: number }>(
+        `INSERT INTO im_counters (name, value) VALUES (?, 1)
+         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
+      ),
+      insert: db.prepare(
+        `INSERT INTO im_messages (conv, seq, sender, target, fp, typeu, content, created_at)
+         VALUES (@conv, @seq, @sender, @target, @fp, @typeu, @content, @createdAt)`,
+      ),
+      inbox: db.prepare('INSERT INTO im_inbox (user_id, iseq, sid) VALUES (?, ?, ?)'),
+      pending: db.prepare<[string, string, string, number], MessageRow & { iseq: number }>(
+        `SELECT i.iseq, m.* FROM im_inbox i JOIN im_messages m ON m.sid = i.sid
+         WHERE i.user_id = ? AND i.iseq > COALESCE(
+           (SELECT iseq FROM im_cursors WHERE user_id = ? AND device = ?), 0)
+         ORDER BY i.iseq LIMIT ?`,
+      ),
+      advance: db.prepare(
+        `INSERT INTO im_cursors (user_id, device, iseq) VALUES (?, ?, ?)
+         ON CONFLICT (user_id, device) DO UPDATE SET iseq = MAX(iseq, excluded.iseq)`,
+      ),
+      cursor: db.prepare<[string, string], { iseq: number }>(
+        'SELECT iseq FROM im_cursors WHERE user_id = ? AND device = ?',
+      ),
+      history: db.prepare<[string, number, number], MessageRow>(
+        'SELECT * FROM im_messages WHERE conv = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+      clearMembers: db.prepare('DELETE FROM im_members WHERE group_id = ?'),
+      addMember: db.prepare('INSERT OR IGNORE INTO im_members (group_id, user_id) VALUES (?, ?)'),
+      members: db.prepare<[string], { user_id: string }>(
+        'SELECT user_id FROM im_members WHERE group_id = ? ORDER BY user_id',
+      ),
+    };
+    const s = this.#statements;
+    const accept = db.transaction((message: NewMessage): Accepted => {
+      if (message.fp !== null) {
+        const existing = s.byFp.get(message.sender, message.fp);
+        if (existing) return { message: toMessage(existing), duplicate: true, inbox: [] };
+      }
+      const seq = s.next.get(`conv:${message.conv}`)!.value;
+      const { lastInsertRowid } = s.insert.run({ ...message, seq });
+      const sid = Number(lastInsertRowid);
+      const inbox = [...new Set(message.recipients)].map((userId) => {
+        const iseq = s.next.get(`inbox:${userId}`)!.value;
+        s.inbox.run(userId, iseq, sid);
+        return { userId, iseq };
+      });
+      const { recipients: _recipients, ...stored } = message;
+      return { message: { ...stored, sid, seq }, duplicate: false, inbox };
+    });
+    // IMMEDIATE: take the write lock first, so two processes on one file never deadlock upgrading.
+    this.#accept = (message) => accept.immediate(message);
+  }
+
+  #migrate(): void {
+    const version = this.#db.pragma('user_version', { simple: true }) as number;
+    for (let step = version; step < migrations.length; step += 1) {
+      this.#db
+        .transaction(() => {
+          this.#db.exec(migrations[step]!);
+          this.#db.pragma(`user_version = ${step + 1}`);
+        })
+        .immediate();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    this.#migrate();
+  }
+
+  async accept(message: NewMessage): Promise<Accepted> {
+    return this.#accept(message);
+  }
+
+  async pending(userId: string, device: string, limit: number): Promise<InboxEntry[]> {
+    return this.#statements.pending
+      .all(userId, userId, device, limit)
+      .map((row) => ({ iseq: row.iseq, message: toMessage(row) }));
+  }
+
+  async advance(userId: string, device: string, iseq: number): Promise<void> {
+    this.#statements.advance.run(userId, device, iseq);
+  }
+
+  async cursor(userId: string, device: string): Promise<number> {
+    return this.#statements.cursor.get(userId, device)?.iseq ?? 0;
+  }
+
+  async history(conv: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    return this.#statements.history.all(conv, afterSeq, limit).map(toMessage);
+  }
+
+  async setMembers(groupId: string, userIds: readonly string[]): Promise<void> {
+    this.#db.transaction(() => {
+      this.#statements.clearMembers.run(groupId);
+      for (const userId of new Set(userIds)) this.#statements.addMember.run(groupId, userId);
+    })();
+  }
+
+  async members(groupId: string): Promise<string[]> {
+    return this.#statements.members.all(groupId).map((row) => row.user_id);
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+}
