@@ -9,6 +9,10 @@ import { RedisBroker } from './brokers/redis-broker.js';
 import type { HutongConfig } from './config/config.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
+import { IM_PATH, ImHub, type ImHubOptions } from './im/im-hub.js';
+import type { MessageStore } from './im/message-store.js';
+import { sessionLoginVerifier } from './im/session-verifier.js';
+import { SqliteMessageStore } from './im/sqlite-message-store.js';
 import { createSessionStore } from './stores/index.js';
 import type { SessionStore } from './stores/session-store.js';
 import { CONNECT_PATH, type TunnelHub } from './tunnel/tunnel-hub.js';
@@ -22,6 +26,9 @@ export interface Hutong {
   store: SessionStore;
   tunnels: TunnelHub;
   router: TunnelRouter;
+  /** The IM endpoint (`/im`) and its message store. */
+  im: ImHub;
+  imStore: MessageStore;
   logger: Logger;
   /** Where clients reach this node (config.publicUrl, with the bound port once listening on port 0). */
   readonly publicUrl: string;
@@ -40,6 +47,15 @@ export interface CreateHutongOptions {
   broker?: Broker;
   /** How often expired sessions are purged, ms. Default 10 minutes; 0 disables. */
   purgeIntervalMs?: number;
+  /** Replaces the IM login check (default: the token is a session skey of that openid). */
+  imVerifyLogin?: ImHubOptions['verifyLogin'];
+}
+
+async function createImStore(options: HutongConfig['im']['store']): Promise<MessageStore> {
+  if (options.kind !== 'sqlite') throw new Error(`IM store ${options.kind} is not available yet`);
+  const store = new SqliteMessageStore({ file: options.file });
+  await store.migrate();
+  return store;
 }
 
 const SECRET_QUERY = /([?&](?:secret|js_code|code|access_token|signature)=)[^&#]*/gi;
@@ -130,6 +146,15 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   const tunnels = router.hub;
   const upgrades = new UpgradeRouter();
   upgrades.register(CONNECT_PATH, tunnels.handleUpgrade);
+  const imStore = await createImStore(config.im.store);
+  const im = new ImHub({
+    store: imStore,
+    verifyLogin: options.imVerifyLogin ?? sessionLoginVerifier(auth),
+    idleSeconds: config.im.idleSeconds,
+    singleDevice: config.im.singleDevice,
+    logger,
+  });
+  upgrades.register(IM_PATH, im.handleUpgrade);
   app.server.on('upgrade', upgrades.handle);
   app.register(tunnelRoutes, {
     prefix: '/tunnel',
@@ -164,6 +189,8 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     store,
     tunnels,
     router,
+    im,
+    imStore,
     logger,
     get publicUrl() {
       return publicUrl;
@@ -179,7 +206,9 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     async close() {
       if (purge) clearInterval(purge);
       await router.close();
+      await im.close();
       await app.close();
+      await imStore.close();
       await store.close();
     },
   };

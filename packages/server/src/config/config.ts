@@ -32,6 +32,14 @@ export interface HutongConfig {
   tunnelHeartbeatSeconds: number;
   /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs). */
   trustProxy: string | undefined;
+  im: {
+    /** Where IM messages live: a SQLite file (default), or MySQL/PostgreSQL. */
+    store: { kind: 'sqlite'; file: string } | { kind: 'mysql' | 'postgres'; url: string };
+    /** A connection silent this long is closed, seconds (MobileIMSDK's default 20). */
+    idleSeconds: number;
+    /** One connection per user (MobileIMSDK's rule) instead of one per device. */
+    singleDevice: boolean;
+  };
   logLevel: string;
 }
 
@@ -123,6 +131,24 @@ function store(env: Env, dataDir: string): SessionStoreOptions {
   }
 }
 
+/** The IM store: its own setting, else the session store's database, else a SQLite file. */
+function imStore(env: Env, dataDir: string, sessions: SessionStoreOptions): HutongConfig['im']['store'] {
+  const kind = read(env, 'HUTONG_IM_STORE');
+  const url = read(env, 'HUTONG_IM_STORE_URL');
+  if (kind === undefined) {
+    if (sessions.kind === 'mysql' || sessions.kind === 'postgres')
+      return { kind: sessions.kind, url: url ?? sessions.url };
+    const memory = sessions.kind === 'sqlite' && sessions.file === ':memory:';
+    return { kind: 'sqlite', file: url ?? (memory ? ':memory:' : resolve(dataDir, 'im.sqlite')) };
+  }
+  if (kind === 'sqlite') return { kind, file: url ?? resolve(dataDir, 'im.sqlite') };
+  if (kind === 'mysql' || kind === 'postgres') {
+    if (!url) throw new ConfigError('HUTONG_IM_STORE_URL', `required when HUTONG_IM_STORE=${kind}`);
+    return { kind, url };
+  }
+  throw new ConfigError('HUTONG_IM_STORE', `expected sqlite, mysql or postgres, got "${kind}"`);
+}
+
 function delays(env: Env, key: string, fallback: number[]): number[] {
   const raw = read(env, key);
   if (raw === undefined) return fallback;
@@ -157,6 +183,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
   const dataDir = resolve(read(env, 'HUTONG_DATA_DIR') ?? '.data');
   const tunnelSignatureKey = read(env, 'HUTONG_TUNNEL_SIGNATURE_KEY') ?? defaults.tunnelSignatureKey;
   if (!tunnelSignatureKey) throw new ConfigError('HUTONG_TUNNEL_SIGNATURE_KEY', 'required');
+  const sessions = store(env, dataDir);
   return {
     host,
     port,
@@ -164,7 +191,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
       read(env, 'HUTONG_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
     ).replace(/\/+$/, ''),
     dataDir,
-    store: store(env, dataDir),
+    store: sessions,
     apps: apps(env, defaults.apps ?? []),
     wechatApiUrl: read(env, 'HUTONG_WECHAT_API_URL') ?? defaults.wechatApiUrl,
     wechatTimeoutMs: int(env, 'HUTONG_WECHAT_TIMEOUT_MS', 5000, 1),
@@ -180,6 +207,11 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
     broker: broker(env),
     nodeId: read(env, 'HUTONG_NODE_ID'),
     trustProxy: read(env, 'HUTONG_TRUST_PROXY'),
+    im: {
+      store: imStore(env, dataDir, sessions),
+      idleSeconds: int(env, 'HUTONG_IM_IDLE', 20, 3),
+      singleDevice: bool(env, 'HUTONG_IM_SINGLE_DEVICE', false),
+    },
     logLevel: read(env, 'HUTONG_LOG_LEVEL') ?? 'info',
   };
 }

@@ -9,13 +9,13 @@
  *   number in its conversation (`seq`: 1, 2, 3… with no gaps), and one inbox entry per recipient
  *   user with that user's next inbox number (`iseq`: 1, 2, 3…). The message is durable when
  *   `accept` resolves.
- * - A device's cursor only moves forward; `pending` answers the inbox after it, in `iseq` order.
+ * - A device's cursor only moves forward; `pending` answers the inbox after a number, in `iseq` order.
  */
 export interface MessageStore {
   migrate(): Promise<void>;
   accept(message: NewMessage): Promise<Accepted>;
-  /** Inbox entries of `userId` after `device`'s cursor, oldest first, at most `limit`. */
-  pending(userId: string, device: string, limit: number): Promise<InboxEntry[]>;
+  /** Inbox entries of `userId` numbered above `afterIseq` (a device's cursor), oldest first, at most `limit`. */
+  pending(userId: string, afterIseq: number, limit: number): Promise<InboxEntry[]>;
   /** Moves `device`'s cursor to `iseq` (never backwards). */
   advance(userId: string, device: string, iseq: number): Promise<void>;
   cursor(userId: string, device: string): Promise<number>;

@@ -65,11 +65,9 @@ export class SqliteMessageStore implements MessageStore {
          VALUES (@conv, @seq, @sender, @target, @fp, @typeu, @content, @createdAt)`,
       ),
       inbox: db.prepare('INSERT INTO im_inbox (user_id, iseq, sid) VALUES (?, ?, ?)'),
-      pending: db.prepare<[string, string, string, number], MessageRow & { iseq: number }>(
+      pending: db.prepare<[string, number, number], MessageRow & { iseq: number }>(
         `SELECT i.iseq, m.* FROM im_inbox i JOIN im_messages m ON m.sid = i.sid
-         WHERE i.user_id = ? AND i.iseq > COALESCE(
-           (SELECT iseq FROM im_cursors WHERE user_id = ? AND device = ?), 0)
-         ORDER BY i.iseq LIMIT ?`,
+         WHERE i.user_id = ? AND i.iseq > ? ORDER BY i.iseq LIMIT ?`,
       ),
       advance: db.prepare(
         `INSERT INTO im_cursors (user_id, device, iseq) VALUES (?, ?, ?)
@@ -128,9 +126,9 @@ export class SqliteMessageStore implements MessageStore {
     return this.#accept(message);
   }
 
-  async pending(userId: string, device: string, limit: number): Promise<InboxEntry[]> {
+  async pending(userId: string, afterIseq: number, limit: number): Promise<InboxEntry[]> {
     return this.#statements.pending
-      .all(userId, userId, device, limit)
+      .all(userId, afterIseq, limit)
       .map((row) => ({ iseq: row.iseq, message: toMessage(row) }));
   }
 

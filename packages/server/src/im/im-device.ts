@@ -1,0 +1,53 @@
+import type { WebSocket } from 'ws';
+
+/** A message written to a device and not yet acknowledged by it. */
+export interface InFlight {
+  iseq: number;
+  frame: string;
+  sentAt: number;
+  tries: number;
+}
+
+/**
+ * One logged-in connection: a user's device. Messages reach it in inbox order (`iseq`); its
+ * acknowledgements move its cursor over the acknowledged prefix, so a message it never
+ * acknowledged comes again on its next login.
+ */
+export class ImDevice {
+  /** Keyed by `<sender>\0<fp>`: what an ACK names. */
+  readonly inFlight = new Map<string, InFlight>();
+  /** Inbox numbers acknowledged beyond the cursor (out of order). */
+  readonly #acked = new Set<number>();
+  /** While the backlog is loading, live messages wait here, then follow it in order. */
+  waiting: { iseq: number; frame: string; key: string }[] | undefined;
+  /** The highest inbox number written to this device. */
+  written = 0;
+  /** Messages sent in the current second, for the rate limit. */
+  sentThisWindow = 0;
+  windowStart = Date.now();
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly userId: string,
+    readonly device: string,
+    readonly firstLoginTime: number,
+    /** The cursor when this connection logged in; moved by acknowledgements. */
+    public cursor: number,
+  ) {}
+
+  /**
+   * An acknowledgement of `key`: true when it names a message in flight to this device. The
+   * cursor moves over every acknowledged number that follows it without a gap.
+   */
+  acknowledge(key: string): InFlight | undefined {
+    const entry = this.inFlight.get(key);
+    if (!entry) return undefined;
+    this.inFlight.delete(key);
+    this.#acked.add(entry.iseq);
+    while (this.#acked.has(this.cursor + 1)) {
+      this.cursor += 1;
+      this.#acked.delete(this.cursor);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,539 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  decodeContent,
+  decodeProtocal,
+  encodeProtocal,
+  IM_MAX_FRAME_BYTES,
+  IM_SERVER,
+  IM_UNSET,
+  imErrorCodes,
+  imKickoutCodes,
+  imTypes,
+  LoginInfo,
+  type Protocal,
+  serverFrames,
+} from '@hutong/protocol/im';
+import type { Logger } from 'pino';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { ImDevice } from './im-device.js';
+import { conversationOf, type InboxEntry, type MessageStore, type StoredMessage } from './message-store.js';
+
+/** Where IM clients connect (WebSocket). */
+export const IM_PATH = '/im';
+
+/** Hutong's frame types beyond MobileIMSDK's (its clients ignore unknown types). */
+export const imExtensionTypes = {
+  /** Server → sender: a recipient device acknowledged a message. `dataContent`: `{fp, sid, by, device}`. */
+  deliveryReceipt: 60,
+} as const;
+
+/** Error codes Hutong adds (MobileIMSDK leaves > 1024 to applications). */
+export const imHutongCodes = {
+  /** Login: the token is not a live session. */
+  tokenInvalid: 1025,
+  /** Login: the token is another user's. */
+  tokenOtherUser: 1026,
+  /** Login: the verifier could not answer (store down); retry. */
+  verifyUnavailable: 1027,
+  /** Data: too many messages per second on this connection. */
+  rateLimited: 1429,
+  /** Data: refused by the business side's filter. */
+  refused: 1403,
+  /** Data: not stored (store unavailable); the client's resend will try again. */
+  notAccepted: 1503,
+} as const;
+
+export type LoginVerdict = { ok: true } | { ok: false; code: number };
+
+export interface ImHooks {
+  /** Before a message is stored and forwarded; false refuses it (the sender gets error 1403). */
+  beforeForward?(message: {
+    from: string;
+    to: string;
+    group: boolean;
+    typeu: number;
+    content: string;
+  }): boolean | Promise<boolean>;
+  /** After a message was stored and handed to the recipients' connected devices. */
+  afterForward?(message: StoredMessage, recipients: { userId: string; online: boolean }[]): void;
+  online?(userId: string, device: string): void;
+  offline?(userId: string, device: string): void;
+}
+
+export interface ImHubOptions {
+  store: MessageStore;
+  /** Checks a login's token for `userId`. */
+  verifyLogin(login: { userId: string; token: string; extra: string | null }): Promise<LoginVerdict>;
+  /** A connection silent this long is closed (MobileIMSDK's server default: 20 s). */
+  idleSeconds?: number;
+  /** One connection per user, as MobileIMSDK (default: one per device, devices named in `extra`). */
+  singleDevice?: boolean;
+  /** Resend an unacknowledged message after this long. Default 3000 ms. */
+  resendMs?: number;
+  /** Resends per message per connection; then it waits for the device's next login. Default 3. */
+  maxResends?: number;
+  /** Messages a device is sent per backlog page. Default 200. */
+  backlogPage?: number;
+  /** Data frames per connection per second. Default 50. */
+  maxMessagesPerSecond?: number;
+  hooks?: ImHooks;
+  logger?: Logger;
+}
+
+const keyOf = (sender: string, fp: string) => `${sender}\u0000${fp}`;
+
+/** The device a login names: `extra` may be JSON with a `deviceId`; otherwise `default`. */
+function deviceOf(extra: string | null | undefined): string {
+  if (!extra) return 'default';
+  try {
+    const value = JSON.parse(extra) as { deviceId?: unknown };
+    if (typeof value?.deviceId === 'string' && /^[\w.:-]{1,64}$/.test(value.deviceId)) return value.deviceId;
+  } catch {}
+  return 'default';
+}
+
+/**
+ * The IM endpoint (`/im`): MobileIMSDK's `Protocal` frames with delivery that means something. A
+ * data message is stored (conversation `seq`, server `sid`) before the sender gets its ACK, written
+ * to every connected device of each recipient, resent until the device ACKs, and kept in the
+ * recipient's inbox so a device that was away gets it on its next login, in order.
+ */
+export class ImHub {
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: IM_MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+  });
+  readonly #users = new Map<string, Map<string, ImDevice>>();
+  readonly #byWs = new Map<WebSocket, ImDevice>();
+  /** Every open connection and when it last sent a frame (idle expiry). */
+  readonly #seen = new Map<WebSocket, number>();
+  readonly #options: Required<Omit<ImHubOptions, 'hooks' | 'logger' | 'verifyLogin' | 'store'>>;
+  readonly #store: MessageStore;
+  readonly #verify: ImHubOptions['verifyLogin'];
+  readonly #hooks: ImHooks;
+  readonly #logger: Logger | undefined;
+  readonly #timer: NodeJS.Timeout;
+  readonly stats = {
+    accepted: 0,
+    duplicates: 0,
+    delivered: 0,
+    resent: 0,
+    badFrames: 0,
+    foreignAcks: 0,
+    kicked: 0,
+  };
+
+  constructor(options: ImHubOptions) {
+    this.#store = options.store;
+    this.#verify = options.verifyLogin;
+    this.#hooks = options.hooks ?? {};
+    this.#logger = options.logger;
+    this.#options = {
+      idleSeconds: options.idleSeconds ?? 20,
+      singleDevice: options.singleDevice ?? false,
+      resendMs: options.resendMs ?? 3000,
+      maxResends: options.maxResends ?? 3,
+      backlogPage: options.backlogPage ?? 200,
+      maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
+    };
+    this.#timer = setInterval(() => this.#tick(), Math.min(1000, this.#options.resendMs / 2)).unref();
+  }
+
+  /** Devices of a user connected to this node. */
+  devices(userId: string): string[] {
+    return [...(this.#users.get(userId)?.keys() ?? [])];
+  }
+
+  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
+  };
+
+  /** Ends every connection (going away) and stops timers. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
+    this.#wss.close();
+  }
+
+  #accept(ws: WebSocket): void {
+    this.#seen.set(ws, Date.now());
+    let busy = Promise.resolve();
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      this.#seen.set(ws, Date.now());
+      if (isBinary) {
+        this.stats.badFrames += 1;
+        ws.close(1003, 'text frames only');
+        return;
+      }
+      // Frames of one connection are handled one after another (a login completes before data).
+      busy = busy
+        .then(() => this.#onFrame(ws, String(data)))
+        .catch((err: unknown) => {
+          this.#logger?.error({ err }, 'IM frame handling failed');
+        });
+    });
+    ws.on('error', () => {});
+    ws.on('close', () => this.#closed(ws));
+  }
+
+  async #onFrame(ws: WebSocket, text: string): Promise<void> {
+    const decoded = decodeProtocal(text);
+    if (!decoded.ok) {
+      this.stats.badFrames += 1;
+      this.#send(ws, serverFrames.error(imErrorCodes.invalidProtocal, decoded.error.message));
+      return;
+    }
+    const frame = decoded.value;
+    const device = this.#byWs.get(ws);
+    switch (frame.type) {
+      case imTypes.login:
+        return this.#login(ws, frame, device);
+      case imTypes.echo:
+        this.#send(ws, serverFrames.echo(frame));
+        return;
+    }
+    if (!device) {
+      // MobileIMSDK: anything but login and echo before login is answered 301, then closed.
+      this.#send(ws, serverFrames.error(imErrorCodes.responseForUnlogin, text.slice(0, 1024)));
+      ws.close(1000, 'not logged in');
+      return;
+    }
+    switch (frame.type) {
+      case imTypes.keepAlive:
+        this.#send(ws, serverFrames.pong(device.userId));
+        return;
+      case imTypes.logout:
+        ws.close(1000, 'logout');
+        return;
+      case imTypes.data:
+        return this.#data(device, frame);
+      case imTypes.ack:
+        return this.#ack(device, frame);
+      default:
+        this.stats.badFrames += 1; // unknown types are ignored, as MobileIMSDK does
+    }
+  }
+
+  async #login(ws: WebSocket, frame: Protocal, current: ImDevice | undefined): Promise<void> {
+    const info = decodeContent(LoginInfo, frame.dataContent);
+    if (!info.ok) {
+      this.#send(
+        ws,
+        serverFrames.loginResponse(IM_UNSET, { code: imErrorCodes.invalidProtocal, firstLoginTime: -1 }),
+      );
+      ws.close(1000, 'bad login');
+      return;
+    }
+    const { loginUserId: userId, loginToken, extra } = info.value;
+    if (current) {
+      // A second login on a logged-in connection: the same user is told yes again, another user no.
+      if (current.userId === userId) {
+        this.#send(
+          ws,
+          serverFrames.loginResponse(userId, { code: 0, firstLoginTime: current.firstLoginTime }),
+        );
+      } else
+        this.#send(ws, serverFrames.error(imErrorCodes.invalidProtocal, 'already logged in as another user'));
+      return;
+    }
+    let verdict: LoginVerdict;
+    try {
+      verdict = await this.#verify({ userId, token: loginToken ?? '', extra: extra ?? null });
+    } catch (err) {
+      this.#logger?.warn({ err }, 'IM login verification failed');
+      verdict = { ok: false, code: imHutongCodes.verifyUnavailable };
+    }
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (!verdict.ok) {
+      this.#send(ws, serverFrames.loginResponse(IM_UNSET, { code: verdict.code, firstLoginTime: -1 }));
+      ws.close(1000, 'login refused');
+      return;
+    }
+    const clientFirst = info.value.firstLoginTime ?? 0;
+    const firstLoginTime = clientFirst > 0 ? clientFirst : Date.now();
+    const deviceId = this.#options.singleDevice ? 'default' : deviceOf(extra);
+    const devices = this.#users.get(userId) ?? new Map<string, ImDevice>();
+    const rivals = this.#options.singleDevice
+      ? [...devices.values()]
+      : [devices.get(deviceId)].filter((d) => d !== undefined);
+    let cursor: number;
+    try {
+      cursor = await this.#store.cursor(userId, deviceId);
+    } catch (err) {
+      this.#logger?.warn({ err }, 'IM login: store unavailable');
+      this.#send(
+        ws,
+        serverFrames.loginResponse(IM_UNSET, { code: imHutongCodes.verifyUnavailable, firstLoginTime: -1 }),
+      );
+      ws.close(1000, 'store unavailable');
+      return;
+    }
+    if (ws.readyState !== WebSocket.OPEN) return;
+    this.#send(ws, serverFrames.loginResponse(userId, { code: 0, firstLoginTime }));
+    // Kick arbitration by firstLoginTime (MobileIMSDK §4.5): a stale device that reconnects after
+    // it was replaced is the one kicked.
+    for (const rival of rivals) {
+      if (clientFirst > 0 && clientFirst < rival.firstLoginTime) {
+        this.#kick(ws, userId, imKickoutCodes.duplicateLogin, 'a newer login replaced this device');
+        return;
+      }
+    }
+    for (const rival of rivals) {
+      if (clientFirst > 0 && clientFirst === rival.firstLoginTime) this.#drop(rival);
+      else this.#kick(rival.ws, userId, imKickoutCodes.duplicateLogin, 'logged in elsewhere');
+    }
+    const device = new ImDevice(ws, userId, deviceId, firstLoginTime, cursor);
+    devices.set(deviceId, device);
+    this.#users.set(userId, devices);
+    this.#byWs.set(ws, device);
+    this.#hooks.online?.(userId, deviceId);
+    await this.#sync(device);
+  }
+
+  /** Sends the inbox after the device's cursor, page by page; live messages wait meanwhile. */
+  async #sync(device: ImDevice): Promise<void> {
+    device.waiting = [];
+    try {
+      for (;;) {
+        const after = Math.max(device.cursor, device.written);
+        const page = await this.#store.pending(device.userId, after, this.#options.backlogPage);
+        for (const entry of page)
+          this.#write(
+            device,
+            entry.iseq,
+            this.#dataFrame(entry.message, device.userId),
+            keyOf(entry.message.sender, entry.message.fp ?? `sid:${entry.message.sid}`),
+          );
+        if (page.length < this.#options.backlogPage) break;
+      }
+    } catch (err) {
+      this.#logger?.warn(
+        { err, userId: device.userId },
+        'IM backlog could not be read; it comes with the next login',
+      );
+    } finally {
+      const waiting = device.waiting ?? [];
+      device.waiting = undefined;
+      for (const item of waiting)
+        if (item.iseq > device.written) this.#write(device, item.iseq, item.frame, item.key);
+    }
+  }
+
+  async #data(device: ImDevice, frame: Protocal): Promise<void> {
+    const now = Date.now();
+    if (now - device.windowStart >= 1000) {
+      device.windowStart = now;
+      device.sentThisWindow = 0;
+    }
+    device.sentThisWindow += 1;
+    if (device.sentThisWindow > this.#options.maxMessagesPerSecond) {
+      this.#send(
+        device.ws,
+        serverFrames.error(
+          imHutongCodes.rateLimited,
+          `at most ${this.#options.maxMessagesPerSecond} messages a second`,
+        ),
+      );
+      return;
+    }
+    if (frame.from !== device.userId) {
+      this.#send(
+        device.ws,
+        serverFrames.error(imErrorCodes.invalidProtocal, '`from` must be the logged-in user'),
+      );
+      return;
+    }
+    const to = frame.to ?? IM_UNSET;
+    const group = to.startsWith('g:');
+    const target = group ? to.slice(2) : to;
+    if (!target || target === IM_UNSET || target === IM_SERVER) {
+      this.#send(
+        device.ws,
+        serverFrames.error(imErrorCodes.invalidProtocal, '`to` must name a user or a group (g:<id>)'),
+      );
+      return;
+    }
+    const content = frame.dataContent ?? '';
+    const typeu = frame.typeu ?? -1;
+    const fp = frame.fp ?? null;
+    try {
+      if (
+        this.#hooks.beforeForward &&
+        !(await this.#hooks.beforeForward({ from: device.userId, to: target, group, typeu, content }))
+      ) {
+        this.#send(device.ws, serverFrames.error(imHutongCodes.refused, fp ?? 'refused'));
+        return;
+      }
+      let recipients = [target];
+      if (group) {
+        const members = await this.#store.members(target);
+        if (!members.includes(device.userId)) {
+          this.#send(device.ws, serverFrames.error(imHutongCodes.refused, 'not a member of that group'));
+          return;
+        }
+        recipients = members.filter((m) => m !== device.userId);
+      }
+      const accepted = await this.#store.accept({
+        conv: conversationOf(device.userId, target, group),
+        sender: device.userId,
+        target,
+        recipients,
+        fp,
+        typeu,
+        content,
+        createdAt: now,
+      });
+      const { message } = accepted;
+      if (fp !== null) {
+        // The sender's ACK means "accepted": stored, numbered, on its way.
+        this.#send(device.ws, {
+          ...serverFrames.ack(to, device.userId, fp),
+          sid: message.sid,
+          seq: message.seq,
+          conv: message.conv,
+        } as Protocal);
+      }
+      if (accepted.duplicate) {
+        this.stats.duplicates += 1;
+        return;
+      }
+      this.stats.accepted += 1;
+      const reached = accepted.inbox.map(({ userId, iseq }) => {
+        const devices = [...(this.#users.get(userId)?.values() ?? [])];
+        const frameText = this.#dataFrame(message, userId);
+        for (const target of devices)
+          this.#deliverLive(
+            target,
+            iseq,
+            frameText,
+            keyOf(message.sender, message.fp ?? `sid:${message.sid}`),
+          );
+        return { userId, online: devices.length > 0 };
+      });
+      this.#hooks.afterForward?.(message, reached);
+    } catch (err) {
+      this.#logger?.warn({ err }, 'IM message not accepted');
+      this.#send(device.ws, serverFrames.error(imHutongCodes.notAccepted, fp ?? 'not accepted'));
+    }
+  }
+
+  #deliverLive(device: ImDevice, iseq: number, frame: string, key: string): void {
+    if (device.waiting) device.waiting.push({ iseq, frame, key });
+    else if (iseq > device.written) this.#write(device, iseq, frame, key);
+  }
+
+  #write(device: ImDevice, iseq: number, frame: string, key: string): void {
+    device.written = Math.max(device.written, iseq);
+    device.inFlight.set(key, { iseq, frame, sentAt: Date.now(), tries: 0 });
+    if (device.ws.readyState === WebSocket.OPEN) device.ws.send(frame);
+  }
+
+  /** A recipient's frame: the sender's Protocal, plus Hutong's `sid`, `seq`, `conv` (and the group). */
+  #dataFrame(message: StoredMessage, to: string): string {
+    const group = message.conv.startsWith('g:');
+    return encodeProtocal({
+      type: imTypes.data,
+      dataContent: message.content,
+      from: message.sender,
+      to,
+      fp: message.fp ?? `sid:${message.sid}`,
+      QoS: true,
+      typeu: message.typeu,
+      sm: message.createdAt,
+      sid: message.sid,
+      seq: message.seq,
+      conv: message.conv,
+      ...(group ? { group: message.target } : {}),
+    });
+  }
+
+  #ack(device: ImDevice, frame: Protocal): void {
+    const fp = frame.dataContent;
+    const sender = frame.to;
+    if (typeof fp !== 'string' || typeof sender !== 'string') {
+      this.stats.foreignAcks += 1;
+      return;
+    }
+    const before = device.cursor;
+    const entry = device.acknowledge(keyOf(sender, fp));
+    if (!entry) {
+      // Not a message in flight to this device: someone else's, or already acknowledged.
+      this.stats.foreignAcks += 1;
+      return;
+    }
+    this.stats.delivered += 1;
+    if (device.cursor > before) {
+      this.#store.advance(device.userId, device.device, device.cursor).catch((err: unknown) => {
+        this.#logger?.warn({ err }, 'IM cursor not saved; the device gets those messages again');
+      });
+    }
+    const receipt = encodeProtocal({
+      type: imExtensionTypes.deliveryReceipt,
+      dataContent: JSON.stringify({ fp, by: device.userId, device: device.device }),
+      from: IM_SERVER,
+      to: sender,
+    });
+    for (const senderDevice of this.#users.get(sender)?.values() ?? [])
+      this.#sendText(senderDevice.ws, receipt);
+  }
+
+  #kick(ws: WebSocket, userId: string, code: number, reason: string): void {
+    this.stats.kicked += 1;
+    this.#send(ws, serverFrames.kickout(userId, code, reason));
+    const device = this.#byWs.get(ws);
+    if (device) this.#forget(device);
+    ws.close(1000, 'kicked');
+  }
+
+  /** Replaced by the same device's new connection: closed without a kick notice. */
+  #drop(device: ImDevice): void {
+    this.#forget(device);
+    device.ws.terminate();
+  }
+
+  #closed(ws: WebSocket): void {
+    this.#seen.delete(ws);
+    const device = this.#byWs.get(ws);
+    if (device) this.#forget(device);
+  }
+
+  #forget(device: ImDevice): void {
+    this.#byWs.delete(device.ws);
+    const devices = this.#users.get(device.userId);
+    if (devices?.get(device.device) !== device) return;
+    devices.delete(device.device);
+    if (devices.size === 0) this.#users.delete(device.userId);
+    this.#hooks.offline?.(device.userId, device.device);
+  }
+
+  /** Closes idle connections; resends what devices have not acknowledged, a bounded number of times. */
+  #tick(): void {
+    const now = Date.now();
+    const idleSince = now - this.#options.idleSeconds * 1000;
+    for (const [ws, seen] of this.#seen) if (seen < idleSince) ws.terminate();
+    for (const devices of this.#users.values()) {
+      for (const device of devices.values()) {
+        for (const entry of device.inFlight.values()) {
+          if (entry.tries >= this.#options.maxResends || now - entry.sentAt < this.#options.resendMs)
+            continue;
+          entry.tries += 1;
+          entry.sentAt = now;
+          this.stats.resent += 1;
+          this.#sendText(device.ws, entry.frame);
+        }
+      }
+    }
+  }
+
+  #send(ws: WebSocket, frame: Protocal): void {
+    this.#sendText(ws, encodeProtocal(frame));
+  }
+
+  #sendText(ws: WebSocket, text: string): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(text);
+  }
+}
+
+export type { InboxEntry };
