@@ -4,7 +4,19 @@ import type { PushPacket } from '@hutong/protocol';
 export type RoutedPacket = PushPacket & { rooms?: readonly string[] };
 
 /**
- * The cluster seam: where each tunnel lives, and how pushes reach the node that holds it.
+ * What IM nodes tell each other: `inbox` — a user has inbox entries up to `iseq` (the node reads
+ * them from the shared store and writes them to its devices of that user, in order); `frame` — a
+ * ready frame for every device of a user there (delivery receipts); `login` — a device of the user
+ * logged in elsewhere (duplicate-login arbitration).
+ */
+export type ImSignal =
+  | { kind: 'inbox'; userId: string; iseq: number }
+  | { kind: 'frame'; userId: string; frame: string }
+  | { kind: 'login'; userId: string; device: string; firstLoginTime: number; clientFirstLoginTime: number };
+
+/**
+ * The cluster seam: where each tunnel lives, and how pushes reach the node that holds it; where
+ * each IM user has devices, and how IM signals reach those nodes.
  *
  * Guarantees:
  * - `locate` answers only for tunnels registered by nodes that are alive; a node that stops
@@ -25,5 +37,14 @@ export interface Broker {
   locate(tunnelIds: readonly string[]): Promise<Map<string, string>>;
   send(nodeId: string, packets: RoutedPacket[]): Promise<void>;
   publish(packets: RoutedPacket[]): Promise<void>;
+  /** IM presence: this node holds a device of `userId`, until `leave`. */
+  enter(userId: string): Promise<void>;
+  leave(userId: string): Promise<void>;
+  /** The live nodes holding devices of each user (users with none are left out). */
+  whereAre(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** IM signals to one node, at most once, in order per sender. */
+  signal(nodeId: string, signals: ImSignal[]): Promise<void>;
+  /** Receives the IM signals sent to this node (set before or after `start`). */
+  onSignals(listener: (signals: ImSignal[]) => void): void;
   close(): Promise<void>;
 }

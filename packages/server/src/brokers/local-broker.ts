@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Broker, RoutedPacket } from './broker.js';
+import type { Broker, ImSignal, RoutedPacket } from './broker.js';
 
 /**
  * A bus shared by the nodes of one process: the default for a single node, and the stand-in for
@@ -8,6 +8,8 @@ import type { Broker, RoutedPacket } from './broker.js';
 export class LocalBus {
   readonly nodes = new Map<string, (packets: RoutedPacket[]) => void>();
   readonly owners = new Map<string, string>();
+  readonly presence = new Map<string, Set<string>>();
+  readonly signalListeners = new Map<string, (signals: ImSignal[]) => void>();
 }
 
 export class LocalBroker implements Broker {
@@ -49,8 +51,40 @@ export class LocalBroker implements Broker {
     for (const deliver of this.#bus.nodes.values()) queueMicrotask(() => deliver(packets));
   }
 
+  async enter(userId: string): Promise<void> {
+    const nodes = this.#bus.presence.get(userId) ?? new Set<string>();
+    nodes.add(this.nodeId);
+    this.#bus.presence.set(userId, nodes);
+  }
+
+  async leave(userId: string): Promise<void> {
+    const nodes = this.#bus.presence.get(userId);
+    nodes?.delete(this.nodeId);
+    if (nodes?.size === 0) this.#bus.presence.delete(userId);
+  }
+
+  async whereAre(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    for (const userId of userIds) {
+      const nodes = [...(this.#bus.presence.get(userId) ?? [])].filter((n) => this.#bus.nodes.has(n));
+      if (nodes.length > 0) found.set(userId, nodes);
+    }
+    return found;
+  }
+
+  async signal(nodeId: string, signals: ImSignal[]): Promise<void> {
+    const listener = this.#bus.signalListeners.get(nodeId);
+    if (listener && this.#bus.nodes.has(nodeId)) queueMicrotask(() => listener(signals));
+  }
+
+  onSignals(listener: (signals: ImSignal[]) => void): void {
+    this.#bus.signalListeners.set(this.nodeId, listener);
+  }
+
   async close(): Promise<void> {
     this.#bus.nodes.delete(this.nodeId);
+    this.#bus.signalListeners.delete(this.nodeId);
+    for (const nodes of this.#bus.presence.values()) nodes.delete(this.nodeId);
     for (const [id, node] of this.#bus.owners) if (node === this.nodeId) this.#bus.owners.delete(id);
   }
 }

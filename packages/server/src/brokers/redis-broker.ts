@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { guard } from '../stores/store-support.js';
-import type { Broker, RoutedPacket } from './broker.js';
+import type { Broker, ImSignal, RoutedPacket } from './broker.js';
 
 export interface RedisBrokerOptions {
   url: string;
@@ -15,9 +15,10 @@ export interface RedisBrokerOptions {
 
 /**
  * Broker on Redis pub/sub. Keys: `P tunnel:<id>` → node id (kept a day at most, as a backstop),
- * `P node:<id>` with a TTL the node refreshes (liveness). Channels: `P node:<id>` for one node,
- * `P all` for everyone. Commands fail fast while Redis is down; ioredis reconnects and
- * resubscribes by itself.
+ * `P node:<id>` with a TTL the node refreshes (liveness), `P imuser:<id>` a set of the nodes holding
+ * that user's devices (a day at most; dead nodes are filtered by liveness). Channels: `P node:<id>`
+ * for one node (a JSON array of push packets, or `{"im": [signals]}`), `P all` for everyone.
+ * Commands fail fast while Redis is down; ioredis reconnects and resubscribes by itself.
  */
 export class RedisBroker implements Broker {
   readonly nodeId: string;
@@ -26,6 +27,7 @@ export class RedisBroker implements Broker {
   readonly #prefix: string;
   readonly #ttl: number;
   #heartbeat: NodeJS.Timeout | undefined;
+  #onSignals: ((signals: ImSignal[]) => void) | undefined;
 
   constructor(options: RedisBrokerOptions) {
     this.nodeId = options.nodeId ?? randomBytes(6).toString('hex');
@@ -47,7 +49,7 @@ export class RedisBroker implements Broker {
     for (const client of [this.#redis, this.#sub]) client.on('error', () => {});
   }
 
-  #key(kind: 'tunnel' | 'node', id: string): string {
+  #key(kind: 'tunnel' | 'node' | 'imuser', id: string): string {
     return `${this.#prefix}${kind}:${id}`;
   }
 
@@ -60,7 +62,9 @@ export class RedisBroker implements Broker {
       await Promise.all([this.#redis.connect(), this.#sub.connect()]);
       this.#sub.on('message', (_channel: string, message: string) => {
         try {
-          deliver(JSON.parse(message) as RoutedPacket[]);
+          const value = JSON.parse(message) as RoutedPacket[] | { im?: ImSignal[] };
+          if (Array.isArray(value)) deliver(value);
+          else if (Array.isArray(value.im)) this.#onSignals?.(value.im);
         } catch {
           // A malformed message on our channel is not ours to crash on.
         }
@@ -116,6 +120,51 @@ export class RedisBroker implements Broker {
     return guard('redis', 'publish', async () => {
       await this.#redis.publish(this.#allChannel, JSON.stringify(packets));
     });
+  }
+
+  enter(userId: string): Promise<void> {
+    return guard('redis', 'im enter', async () => {
+      const key = this.#key('imuser', userId);
+      await this.#redis.multi().sadd(key, this.nodeId).expire(key, 86_400).exec();
+    });
+  }
+
+  leave(userId: string): Promise<void> {
+    return guard('redis', 'im leave', async () => {
+      await this.#redis.srem(this.#key('imuser', userId), this.nodeId);
+    });
+  }
+
+  whereAre(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return guard('redis', 'im presence', async () => {
+      const found = new Map<string, string[]>();
+      if (userIds.length === 0) return found;
+      const pipeline = this.#redis.pipeline();
+      for (const userId of userIds) pipeline.smembers(this.#key('imuser', userId));
+      const sets = ((await pipeline.exec()) ?? []).map(([err, nodes]) => {
+        if (err) throw err;
+        return nodes as string[];
+      });
+      const nodes = [...new Set(sets.flat())];
+      if (nodes.length === 0) return found;
+      const alive = await this.#redis.mget(nodes.map((n) => this.#key('node', n)));
+      const live = new Set(nodes.filter((_, i) => alive[i] !== null));
+      userIds.forEach((userId, i) => {
+        const here = (sets[i] ?? []).filter((n) => live.has(n));
+        if (here.length > 0) found.set(userId, here);
+      });
+      return found;
+    });
+  }
+
+  signal(nodeId: string, signals: ImSignal[]): Promise<void> {
+    return guard('redis', 'im signal', async () => {
+      await this.#redis.publish(this.#key('node', nodeId), JSON.stringify({ im: signals }));
+    });
+  }
+
+  onSignals(listener: (signals: ImSignal[]) => void): void {
+    this.#onSignals = listener;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Broker, RoutedPacket } from '../../src/brokers/broker.js';
+import type { Broker, ImSignal, RoutedPacket } from '../../src/brokers/broker.js';
 
 export interface BrokerCluster {
   /** A started broker on a fresh node; `kill` makes it vanish as a crash would. */
@@ -68,6 +68,44 @@ export function brokerSuite(
       assert.equal((await b.broker.locate(['ghost'])).get('ghost'), a.broker.nodeId);
       await a.kill();
       await eventually(async () => (await b.broker.locate(['ghost'])).size === 0, c.deathMs);
+    });
+
+    it('IM presence: every live node of a user; leave and death remove it', async () => {
+      const c = await cluster();
+      const [a, b, z] = [await c.node(), await c.node(), await c.node()];
+      await a.broker.enter('u1');
+      await b.broker.enter('u1');
+      await b.broker.enter('u2');
+      await b.broker.enter('u2');
+      const found = await z.broker.whereAre(['u1', 'u2', 'nobody']);
+      assert.deepEqual(found.get('u1')?.sort(), [a.broker.nodeId, b.broker.nodeId].sort());
+      assert.deepEqual(found.get('u2'), [b.broker.nodeId]);
+      assert.equal(found.has('nobody'), false);
+      await b.broker.leave('u2');
+      assert.equal((await z.broker.whereAre(['u2'])).size, 0);
+      assert.equal((await z.broker.whereAre([])).size, 0);
+      await a.kill();
+      await eventually(async () => {
+        const nodes = (await z.broker.whereAre(['u1'])).get('u1') ?? [];
+        return nodes.length === 1 && nodes[0] === b.broker.nodeId;
+      }, c.deathMs);
+    });
+
+    it('IM signals reach one node, in order, apart from push packets', async () => {
+      const c = await cluster();
+      const [a, b] = [await c.node(), await c.node()];
+      const got: ImSignal[] = [];
+      b.broker.onSignals((signals) => got.push(...signals));
+      for (let i = 1; i <= 10; i += 1)
+        await a.broker.signal(b.broker.nodeId, [{ kind: 'inbox', userId: 'u', iseq: i }]);
+      await a.broker.signal(b.broker.nodeId, [{ kind: 'frame', userId: 'u', frame: '{"type":60}' }]);
+      await eventually(() => got.length === 11, 2000);
+      assert.deepEqual(
+        got.slice(0, 10).map((s) => (s.kind === 'inbox' ? s.iseq : 0)),
+        Array.from({ length: 10 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(got[10], { kind: 'frame', userId: 'u', frame: '{"type":60}' });
+      assert.equal(b.inbox.length, 0, 'signals are not push packets');
     });
   });
 }
