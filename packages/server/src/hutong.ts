@@ -147,8 +147,14 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   const upgrades = new UpgradeRouter();
   upgrades.register(CONNECT_PATH, tunnels.handleUpgrade);
   const imStore = await createImStore(config.im.store);
+  if (config.broker.kind === 'redis' && config.im.store.kind === 'sqlite') {
+    logger.warn(
+      'IM messages are in a SQLite file of this node: in a cluster use HUTONG_IM_STORE=mysql or postgres',
+    );
+  }
   const im = new ImHub({
     store: imStore,
+    broker,
     verifyLogin: options.imVerifyLogin ?? sessionLoginVerifier(auth),
     idleSeconds: config.im.idleSeconds,
     singleDevice: config.im.singleDevice,

@@ -22,6 +22,9 @@ export class ImDevice {
   waiting: { iseq: number; frame: string; key: string }[] | undefined;
   /** The highest inbox number written to this device. */
   written = 0;
+  /** A backlog read is running; `dirty`: more arrived meanwhile, read again. */
+  syncing = false;
+  dirty = false;
   /** Messages sent in the current second, for the rate limit. */
   sentThisWindow = 0;
   windowStart = Date.now();

@@ -16,6 +16,7 @@ import {
 } from '@hutong/protocol/im';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { Broker, ImSignal } from '../brokers/broker.js';
 import { ImDevice } from './im-device.js';
 import { conversationOf, type InboxEntry, type MessageStore, type StoredMessage } from './message-store.js';
 
@@ -79,6 +80,11 @@ export interface ImHubOptions {
   maxMessagesPerSecond?: number;
   hooks?: ImHooks;
   logger?: Logger;
+  /**
+   * The cluster: presence of users' devices and signals between nodes. Every node must share one
+   * MessageStore (MySQL or PostgreSQL); a node reads other nodes' messages from it.
+   */
+  broker?: Broker;
 }
 
 const keyOf = (sender: string, fp: string) => `${sender}\u0000${fp}`;
@@ -109,7 +115,8 @@ export class ImHub {
   readonly #byWs = new Map<WebSocket, ImDevice>();
   /** Every open connection and when it last sent a frame (idle expiry). */
   readonly #seen = new Map<WebSocket, number>();
-  readonly #options: Required<Omit<ImHubOptions, 'hooks' | 'logger' | 'verifyLogin' | 'store'>>;
+  readonly #options: Required<Omit<ImHubOptions, 'hooks' | 'logger' | 'verifyLogin' | 'store' | 'broker'>>;
+  readonly #broker: Broker | undefined;
   readonly #store: MessageStore;
   readonly #verify: ImHubOptions['verifyLogin'];
   readonly #hooks: ImHooks;
@@ -123,6 +130,7 @@ export class ImHub {
     badFrames: 0,
     foreignAcks: 0,
     kicked: 0,
+    brokerErrors: 0,
   };
 
   constructor(options: ImHubOptions) {
@@ -130,6 +138,8 @@ export class ImHub {
     this.#verify = options.verifyLogin;
     this.#hooks = options.hooks ?? {};
     this.#logger = options.logger;
+    this.#broker = options.broker;
+    this.#broker?.onSignals((signals) => this.#onSignals(signals));
     this.#options = {
       idleSeconds: options.idleSeconds ?? 20,
       singleDevice: options.singleDevice ?? false,
@@ -285,39 +295,51 @@ export class ImHub {
       else this.#kick(rival.ws, userId, imKickoutCodes.duplicateLogin, 'logged in elsewhere');
     }
     const device = new ImDevice(ws, userId, deviceId, firstLoginTime, cursor);
+    if (devices.size === 0) this.#viaBroker('im enter', (broker) => broker.enter(userId));
     devices.set(deviceId, device);
     this.#users.set(userId, devices);
     this.#byWs.set(ws, device);
     this.#hooks.online?.(userId, deviceId);
+    this.#toOtherNodes([userId], () => [
+      { kind: 'login', userId, device: deviceId, firstLoginTime, clientFirstLoginTime: clientFirst },
+    ]);
     await this.#sync(device);
   }
 
-  /** Sends the inbox after the device's cursor, page by page; live messages wait meanwhile. */
+  /**
+   * Sends the inbox after what the device has (its cursor, or what was written to it), page by
+   * page; live messages wait meanwhile, then follow in order. A call while one runs makes it read
+   * once more (messages another node accepted meanwhile).
+   */
   async #sync(device: ImDevice): Promise<void> {
+    if (device.syncing) {
+      device.dirty = true;
+      return;
+    }
+    device.syncing = true;
     device.waiting = [];
     try {
-      for (;;) {
-        const after = Math.max(device.cursor, device.written);
-        const page = await this.#store.pending(device.userId, after, this.#options.backlogPage);
-        for (const entry of page)
-          this.#write(
-            device,
-            entry.iseq,
-            this.#dataFrame(entry.message, device.userId),
-            keyOf(entry.message.sender, entry.message.fp ?? `sid:${entry.message.sid}`),
-          );
-        if (page.length < this.#options.backlogPage) break;
-      }
+      do {
+        device.dirty = false;
+        for (;;) {
+          const after = Math.max(device.cursor, device.written);
+          const page = await this.#store.pending(device.userId, after, this.#options.backlogPage);
+          for (const { iseq, message } of page) {
+            const key = keyOf(message.sender, message.fp ?? `sid:${message.sid}`);
+            this.#write(device, iseq, this.#dataFrame(message, device.userId), key);
+          }
+          if (page.length < this.#options.backlogPage) break;
+        }
+      } while (device.dirty);
     } catch (err) {
-      this.#logger?.warn(
-        { err, userId: device.userId },
-        'IM backlog could not be read; it comes with the next login',
-      );
+      this.#logger?.warn({ err, userId: device.userId }, 'IM backlog not read; it comes with the next login');
     } finally {
       const waiting = device.waiting ?? [];
       device.waiting = undefined;
-      for (const item of waiting)
+      device.syncing = false;
+      for (const item of waiting) {
         if (item.iseq > device.written) this.#write(device, item.iseq, item.frame, item.key);
+      }
     }
   }
 
@@ -412,6 +434,10 @@ export class ImHub {
           );
         return { userId, online: devices.length > 0 };
       });
+      const positions = new Map(accepted.inbox.map((entry) => [entry.userId, entry.iseq]));
+      this.#toOtherNodes([...positions.keys()], (userId) => [
+        { kind: 'inbox', userId, iseq: positions.get(userId)! },
+      ]);
       this.#hooks.afterForward?.(message, reached);
     } catch (err) {
       this.#logger?.warn({ err }, 'IM message not accepted');
@@ -475,8 +501,52 @@ export class ImHub {
       from: IM_SERVER,
       to: sender,
     });
-    for (const senderDevice of this.#users.get(sender)?.values() ?? [])
+    for (const senderDevice of this.#users.get(sender)?.values() ?? []) {
       this.#sendText(senderDevice.ws, receipt);
+    }
+    this.#toOtherNodes([sender], () => [{ kind: 'frame', userId: sender, frame: receipt }]);
+  }
+
+  /** Signals for the users' devices on other nodes (found through the broker's presence). */
+  #toOtherNodes(userIds: string[], signalsFor: (userId: string) => ImSignal[]): void {
+    if (userIds.length === 0) return;
+    this.#viaBroker('im routing', async (broker) => {
+      const byNode = new Map<string, ImSignal[]>();
+      for (const [userId, nodes] of await broker.whereAre(userIds)) {
+        for (const node of nodes) {
+          if (node !== broker.nodeId) byNode.set(node, [...(byNode.get(node) ?? []), ...signalsFor(userId)]);
+        }
+      }
+      await Promise.all([...byNode].map(([node, signals]) => broker.signal(node, signals)));
+    });
+  }
+
+  #viaBroker(what: string, fn: (broker: Broker) => Promise<unknown>): void {
+    if (!this.#broker) return;
+    fn(this.#broker).catch((err: unknown) => {
+      this.stats.brokerErrors += 1;
+      this.#logger?.warn({ err }, `${what} failed; devices elsewhere catch up at their next login`);
+    });
+  }
+
+  /** What other nodes say: new inbox entries, frames for our devices, logins elsewhere. */
+  #onSignals(signals: ImSignal[]): void {
+    for (const signal of signals) {
+      const devices = [...(this.#users.get(signal.userId)?.values() ?? [])];
+      if (signal.kind === 'inbox') {
+        for (const device of devices) if (signal.iseq > device.written) void this.#sync(device);
+      } else if (signal.kind === 'frame') {
+        for (const device of devices) this.#sendText(device.ws, signal.frame);
+      } else {
+        for (const device of devices) {
+          if (!this.#options.singleDevice && device.device !== signal.device) continue;
+          const first = signal.clientFirstLoginTime;
+          if (first <= 0 || first > device.firstLoginTime) {
+            this.#kick(device.ws, device.userId, imKickoutCodes.duplicateLogin, 'logged in elsewhere');
+          } else if (first === device.firstLoginTime) this.#drop(device);
+        }
+      }
+    }
   }
 
   #kick(ws: WebSocket, userId: string, code: number, reason: string): void {
@@ -504,7 +574,10 @@ export class ImHub {
     const devices = this.#users.get(device.userId);
     if (devices?.get(device.device) !== device) return;
     devices.delete(device.device);
-    if (devices.size === 0) this.#users.delete(device.userId);
+    if (devices.size === 0) {
+      this.#users.delete(device.userId);
+      this.#viaBroker('im leave', (broker) => broker.leave(device.userId));
+    }
     this.#hooks.offline?.(device.userId, device.device);
   }
 

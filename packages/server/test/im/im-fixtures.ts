@@ -5,9 +5,13 @@ import WebSocket from 'ws';
 import { ImHub, type ImHubOptions } from '../../src/im/im-hub.js';
 import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
 
-/** An IM hub on port 0 with an in-memory store; a user's token is `token-<userId>`. */
+/**
+ * An IM hub on port 0 with an in-memory store (or the `store` given: nodes of one cluster share
+ * one); a user's token is `token-<userId>`.
+ */
 export async function startIm(options: Partial<ImHubOptions> = {}) {
-  const store = new SqliteMessageStore({ file: ':memory:' });
+  const own = options.store === undefined;
+  const store = options.store ?? new SqliteMessageStore({ file: ':memory:' });
   const hub = new ImHub({
     store,
     verifyLogin: async ({ userId, token }) =>
@@ -27,7 +31,7 @@ export async function startIm(options: Partial<ImHubOptions> = {}) {
       await hub.close();
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
-      await store.close();
+      if (own) await store.close();
     },
   };
 }

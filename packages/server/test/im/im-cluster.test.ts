@@ -1,0 +1,99 @@
+/**
+ * Three IM nodes in one process, each with its own Redis broker, sharing one message store (as a
+ * cluster shares MySQL/PostgreSQL): messages, receipts, devices and duplicate logins across nodes,
+ * and a node that dies without losing an accepted message.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { imTypes } from '@hutong/protocol/im';
+import { service, uniqueSuffix } from '../../../../testing/services.js';
+import { RedisBroker } from '../../src/brokers/redis-broker.js';
+import { imExtensionTypes } from '../../src/im/im-hub.js';
+import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
+import { type Frame, online, startIm } from './im-fixtures.js';
+
+const redis = await service('redis');
+const isData = (f: Frame) => f.type === imTypes.data;
+
+describe('IM cluster: three nodes over Redis', { skip: redis.skip }, () => {
+  const store = new SqliteMessageStore({ file: ':memory:' });
+  const prefix = `hutong-test:${uniqueSuffix()}:`;
+  let nodes: { im: Awaited<ReturnType<typeof startIm>>; broker: RedisBroker }[];
+  before(async () => {
+    nodes = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const broker = new RedisBroker({ url: redis.url, prefix, nodeTtlMs: 1500 });
+        await broker.start(() => {});
+        return { im: await startIm({ store, broker }), broker };
+      }),
+    );
+  });
+  after(async () => {
+    for (const { im, broker } of nodes) {
+      await im.close();
+      await broker.close();
+    }
+    await store.close();
+  });
+  const url = (n: number) => nodes[n]!.im.url;
+
+  test('a message crosses nodes; the recipient’s ACK comes back as a receipt', async () => {
+    const alice = (await online(url(0), 'alice')).client;
+    const bob = (await online(url(1), 'bob')).client;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // presence registered
+    alice.say('alice', 'bob', 'across', 'x1');
+    await alice.next((f) => f.type === imTypes.ack);
+    const got = await bob.next(isData, 'the message on node 2');
+    assert.equal(got['dataContent'], 'across');
+    bob.ack(got);
+    const receipt = await alice.next((f) => f.type === imExtensionTypes.deliveryReceipt, 'receipt on node 1');
+    assert.equal(JSON.parse(receipt['dataContent']).by, 'bob');
+    alice.ws.close();
+    bob.ws.close();
+  });
+
+  test('devices of one user on two nodes both get it; a fresh login elsewhere kicks the same device', async () => {
+    const sender = (await online(url(0), 'sender')).client;
+    const phone = (await online(url(1), 'carol', { extra: '{"deviceId":"phone"}' })).client;
+    const pc = (await online(url(2), 'carol', { extra: '{"deviceId":"pc"}' })).client;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sender.say('sender', 'carol', 'both', 'y1');
+    assert.equal((await phone.next(isData))['dataContent'], 'both');
+    assert.equal((await pc.next(isData))['dataContent'], 'both');
+    const phoneAgain = (await online(url(0), 'carol', { extra: '{"deviceId":"phone"}' })).client;
+    const kick = await phone.next((f) => f.type === imTypes.kickout, 'kicked by the login on node 1');
+    assert.equal(JSON.parse(kick['dataContent']).code, 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(
+      pc.frames.some((f) => f.type === imTypes.kickout),
+      false,
+      'another device stays',
+    );
+    for (const c of [sender, pc, phoneAgain]) c.ws.close();
+  });
+
+  test('a node dies: what was accepted for its users reaches them on another node, in order', async () => {
+    const sender = (await online(url(0), 'sender2')).client;
+    const erin = (await online(url(2), 'erin')).client;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sender.say('sender2', 'erin', 'before', 'z0');
+    erin.ack(await erin.next(isData));
+    // Node 3 goes away: its sockets drop and it leaves the cluster.
+    const dead = nodes.pop()!;
+    await dead.im.close();
+    await dead.broker.close();
+    await erin.closed;
+    for (let i = 1; i <= 20; i += 1) sender.say('sender2', 'erin', `m${i}`, `z${i}`);
+    for (let i = 1; i <= 20; i += 1)
+      await sender.next((f) => f.type === imTypes.ack && f['dataContent'] === `z${i}`);
+    const back = (await online(url(1), 'erin')).client;
+    const got: string[] = [];
+    for (let i = 1; i <= 20; i += 1) got.push((await back.next(isData))['dataContent']);
+    assert.deepEqual(
+      got,
+      Array.from({ length: 20 }, (_, i) => `m${i + 1}`),
+    );
+    sender.ws.close();
+    back.ws.close();
+  });
+});
