@@ -56,11 +56,11 @@ export async function createIndexIfMissing(
  * scoped advisory lock on PostgreSQL (whose DDL is transactional too), GET_LOCK on MySQL (whose
  * DDL commits implicitly, hence idempotent steps).
  */
-export function withMigrationLock<T>(
-  db: Kysely<SqlDatabase>,
+export function withMigrationLock<DB, T>(
+  db: Kysely<DB>,
   kind: SqlKind,
   name: string,
-  fn: (db: Kysely<SqlDatabase>) => Promise<T>,
+  fn: (db: Kysely<DB>) => Promise<T>,
 ): Promise<T> {
   if (kind === 'postgres') {
     return db.transaction().execute(async (trx) => {

@@ -1,7 +1,8 @@
 /**
- * Connection pools for SqlSessionStore: mysql2 or pg under Kysely, with the table prefix plugin,
- * timeouts on connecting and on every query, and disposal of connections a timeout left unusable,
- * so a stalled or restarted database costs a failed call, never a stuck pool.
+ * Connection pools for the SQL stores (SqlSessionStore, SqlMessageStore): mysql2 or pg under
+ * Kysely, with the table prefix plugin, timeouts on connecting and on every query, and disposal of
+ * connections a timeout left unusable, so a stalled or restarted database costs a failed call,
+ * never a stuck pool.
  */
 import { Kysely, MysqlDialect, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { createPool, type Pool as Mysql2Pool, type PoolConnection, type QueryError } from 'mysql2';
@@ -13,6 +14,8 @@ export interface SqlConnectOptions {
   kind: SqlKind;
   url: string;
   tablePrefix: string;
+  /** The tables the prefix applies to; default the session store's. */
+  tables?: readonly string[];
   poolSize: number;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
@@ -84,8 +87,9 @@ function disposingPgPool(pool: pg.Pool): PostgresPool {
   };
 }
 
-export function connect(options: SqlConnectOptions): Kysely<SqlDatabase> {
-  const plugins = [tablePrefixPlugin(options.tablePrefix, ['users', 'sessions', 'migrations'])];
+export function connect<DB = SqlDatabase>(options: SqlConnectOptions): Kysely<DB> {
+  const tables = options.tables ?? ['users', 'sessions', 'migrations'];
+  const plugins = [tablePrefixPlugin(options.tablePrefix, tables)];
   if (options.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: options.url,
@@ -98,7 +102,7 @@ export function connect(options: SqlConnectOptions): Kysely<SqlDatabase> {
     // through its query anyway, and the pool then drops the client.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    return new Kysely<SqlDatabase>({
+    return new Kysely<DB>({
       dialect: new PostgresDialect({ pool: disposingPgPool(pool) }),
       plugins,
     });
@@ -111,7 +115,7 @@ export function connect(options: SqlConnectOptions): Kysely<SqlDatabase> {
     supportBigNumbers: true,
     charset: 'utf8mb4',
   });
-  return new Kysely<SqlDatabase>({
+  return new Kysely<DB>({
     dialect: new MysqlDialect({ pool: timedMysqlPool(pool, options.queryTimeoutMs) }),
     plugins,
   });

@@ -1,0 +1,164 @@
+/**
+ * MessageStore on MariaDB/MySQL (mysql2 pool) or PostgreSQL (pg pool) through Kysely, with the
+ * session store's connection handling (sql-pools.ts): tables in sql-message-schema.ts, `accept`
+ * and how it keeps the guarantees across nodes in sql-message-accept.ts. A failing database call
+ * rejects with ERR_STORE_UNAVAILABLE (the driver's error as its `cause`).
+ */
+import { HutongError } from '@hutong/protocol';
+import type { Kysely } from 'kysely';
+import { retryTransient, type SqlKind } from '../stores/sql-dialect.js';
+import { connect } from '../stores/sql-pools.js';
+import type { Accepted, InboxEntry, MessageStore, NewMessage, StoredMessage } from './message-store.js';
+import { acceptMessage, chunks, messageColumns, toMessage } from './sql-message-accept.js';
+import { type ImDatabase, imTables, migrateMessages } from './sql-message-schema.js';
+
+export interface SqlMessageStoreOptions {
+  kind: SqlKind;
+  /** `mysql://user:pass@host:3306/db` or `postgres://user:pass@host:5432/db`. */
+  url: string;
+  /** Prepended to the table names (`<prefix>im_messages`…). Letters, digits and `_`. Default `hutong_`. */
+  tablePrefix?: string;
+  /** Default 10 connections. */
+  poolSize?: number;
+  /** Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** A query without an answer after this long fails. Default 5000 ms. */
+  queryTimeoutMs?: number;
+}
+
+export class SqlMessageStore implements MessageStore {
+  readonly kind: SqlKind;
+  readonly #db: Kysely<ImDatabase>;
+  readonly #prefix: string;
+
+  constructor(options: SqlMessageStoreOptions) {
+    this.kind = options.kind;
+    this.#prefix = options.tablePrefix ?? 'hutong_';
+    this.#db = connect<ImDatabase>({
+      kind: options.kind,
+      url: options.url,
+      tablePrefix: this.#prefix,
+      tables: imTables,
+      poolSize: options.poolSize ?? 10,
+      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+      queryTimeoutMs: options.queryTimeoutMs ?? 5000,
+    });
+  }
+
+  async #guard<T>(op: string, fn: (db: Kysely<ImDatabase>) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.#db);
+    } catch (cause) {
+      if (cause instanceof HutongError) throw cause;
+      throw new HutongError('ERR_STORE_UNAVAILABLE', `${this.kind} message store: ${op} failed`, { cause });
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.#guard('migrate', (db) => migrateMessages(db, this.kind, this.#prefix));
+  }
+
+  accept(message: NewMessage): Promise<Accepted> {
+    return this.#guard('accept', (db) => acceptMessage(db, this.kind, message));
+  }
+
+  pending(userId: string, afterIseq: number, limit: number): Promise<InboxEntry[]> {
+    return this.#guard('pending', async (db) => {
+      const rows = await db
+        .selectFrom('im_inbox')
+        .innerJoin('im_messages', 'im_messages.sid', 'im_inbox.sid')
+        .select('im_inbox.iseq')
+        .select(messageColumns)
+        .where('im_inbox.user_id', '=', userId)
+        .where('im_inbox.iseq', '>', afterIseq)
+        .orderBy('im_inbox.iseq')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({ iseq: Number(row.iseq), message: toMessage(row) }));
+    });
+  }
+
+  advance(userId: string, device: string, iseq: number): Promise<void> {
+    return this.#guard('advance', async (db) => {
+      const insert = db.insertInto('im_cursors').values({ user_id: userId, device, iseq });
+      if (this.kind === 'postgres') {
+        await insert
+          .onConflict((oc) =>
+            oc
+              .columns(['user_id', 'device'])
+              .doUpdateSet((eb) => ({ iseq: eb.fn('greatest', ['im_cursors.iseq', eb.val(iseq)]) })),
+          )
+          .execute();
+        return;
+      }
+      await insert
+        .onDuplicateKeyUpdate((eb) => ({ iseq: eb.fn('greatest', ['im_cursors.iseq', eb.val(iseq)]) }))
+        .execute();
+    });
+  }
+
+  cursor(userId: string, device: string): Promise<number> {
+    return this.#guard('cursor', async (db) => {
+      const row = await db
+        .selectFrom('im_cursors')
+        .select('iseq')
+        .where('user_id', '=', userId)
+        .where('device', '=', device)
+        .executeTakeFirst();
+      return row ? Number(row.iseq) : 0;
+    });
+  }
+
+  history(conv: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    return this.#guard('history', async (db) => {
+      const rows = await db
+        .selectFrom('im_messages')
+        .select(messageColumns)
+        .where('conv', '=', conv)
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
+      return rows.map(toMessage);
+    });
+  }
+
+  /** Replaces the member list in one transaction; a concurrent replace is retried on deadlock. */
+  setMembers(groupId: string, userIds: readonly string[]): Promise<void> {
+    return this.#guard('setMembers', async (db) => {
+      const members = [...new Set(userIds)].sort();
+      await retryTransient(() =>
+        db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('im_members').where('group_id', '=', groupId).execute();
+          for (const part of chunks(members)) {
+            const insert = trx
+              .insertInto('im_members')
+              .values(part.map((userId) => ({ group_id: groupId, user_id: userId })));
+            // A concurrent replace may have added the same member: keep one, never fail.
+            await (this.kind === 'postgres'
+              ? insert.onConflict((oc) => oc.doNothing())
+              : insert.onDuplicateKeyUpdate((eb) => ({ user_id: eb.ref('im_members.user_id') }))
+            ).execute();
+          }
+        }),
+      );
+    });
+  }
+
+  members(groupId: string): Promise<string[]> {
+    return this.#guard('members', async (db) => {
+      const rows = await db
+        .selectFrom('im_members')
+        .select('user_id')
+        .where('group_id', '=', groupId)
+        .execute();
+      // Sorted here, not by the database's collation, so every backend answers in one order.
+      return rows.map((row) => row.user_id).sort();
+    });
+  }
+
+  /** Ends the pool: waits for queries in flight, then closes every connection. */
+  close(): Promise<void> {
+    return this.#guard('close', () => this.#db.destroy());
+  }
+}
