@@ -98,7 +98,7 @@ export const errorRegistry = {
     status: 503,
     retry: true,
     wafer1: 1001,
-    message: 'The session store is unavailable',
+    message: 'The store is unavailable',
   },
   ERR_INTERNAL: { status: 500, retry: true, wafer1: 2000, message: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;

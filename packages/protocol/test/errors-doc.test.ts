@@ -31,7 +31,7 @@ test('HutongError carries the registry facts and a cause', () => {
   assert.equal(error.cause, cause);
   assert.deepEqual(error.toJSON(), {
     code: 'ERR_STORE_UNAVAILABLE',
-    message: 'The session store is unavailable',
+    message: 'The store is unavailable',
   });
 });
 

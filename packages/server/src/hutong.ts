@@ -9,10 +9,10 @@ import { RedisBroker } from './brokers/redis-broker.js';
 import type { HutongConfig } from './config/config.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
+import { createMessageStore } from './im/create-message-store.js';
 import { IM_PATH, ImHub, type ImHubOptions } from './im/im-hub.js';
 import type { MessageStore } from './im/message-store.js';
 import { sessionLoginVerifier } from './im/session-verifier.js';
-import { SqliteMessageStore } from './im/sqlite-message-store.js';
 import { createSessionStore } from './stores/index.js';
 import type { SessionStore } from './stores/session-store.js';
 import { CONNECT_PATH, type TunnelHub } from './tunnel/tunnel-hub.js';
@@ -52,8 +52,11 @@ export interface CreateHutongOptions {
 }
 
 async function createImStore(options: HutongConfig['im']['store']): Promise<MessageStore> {
-  if (options.kind !== 'sqlite') throw new Error(`IM store ${options.kind} is not available yet`);
-  const store = new SqliteMessageStore({ file: options.file });
+  const store = createMessageStore(
+    options.kind === 'sqlite'
+      ? { kind: 'sqlite', url: options.file }
+      : { kind: options.kind, url: options.url },
+  );
   await store.migrate();
   return store;
 }
