@@ -25,8 +25,13 @@ export const IM_PATH = '/im';
 
 /** Hutong's frame types beyond MobileIMSDK's (its clients ignore unknown types). */
 export const imExtensionTypes = {
-  /** Server → sender: a recipient device acknowledged a message. `dataContent`: `{fp, sid, by, device}`. */
+  /** Server → sender: a recipient device acknowledged a message. `dataContent`: `{fp, by, device}`. */
   deliveryReceipt: 60,
+  /**
+   * Read receipt. Client → server: `{conv, seq}`, the user has read `conv` up to `seq`. Server → the
+   * conversation's other users: `{conv, seq, by}`.
+   */
+  read: 61,
 } as const;
 
 /** Error codes Hutong adds (MobileIMSDK leaves > 1024 to applications). */
@@ -88,6 +93,10 @@ export interface ImHubOptions {
 }
 
 const keyOf = (sender: string, fp: string) => `${sender}\u0000${fp}`;
+
+/** User ids name conversations (`c:<a>|<b>`) and must not look like a group (`g:…`) or the server. */
+const validUserId = (id: string) =>
+  !id.includes('|') && !id.startsWith('g:') && id !== IM_SERVER && id !== IM_UNSET;
 
 /** The device a login names: `extra` may be JSON with a `deviceId`; otherwise `default`. */
 function deviceOf(extra: string | null | undefined): string {
@@ -221,6 +230,8 @@ export class ImHub {
         return this.#data(device, frame);
       case imTypes.ack:
         return this.#ack(device, frame);
+      case imExtensionTypes.read:
+        return this.#read(device, frame);
       default:
         this.stats.badFrames += 1; // unknown types are ignored, as MobileIMSDK does
     }
@@ -237,6 +248,14 @@ export class ImHub {
       return;
     }
     const { loginUserId: userId, loginToken, extra } = info.value;
+    if (!validUserId(userId)) {
+      this.#send(
+        ws,
+        serverFrames.loginResponse(IM_UNSET, { code: imErrorCodes.invalidProtocal, firstLoginTime: -1 }),
+      );
+      ws.close(1000, 'bad user id');
+      return;
+    }
     if (current) {
       // A second login on a logged-in connection: the same user is told yes again, another user no.
       if (current.userId === userId) {
@@ -501,10 +520,61 @@ export class ImHub {
       from: IM_SERVER,
       to: sender,
     });
-    for (const senderDevice of this.#users.get(sender)?.values() ?? []) {
-      this.#sendText(senderDevice.ws, receipt);
+    this.#toUsers([sender], receipt);
+  }
+
+  /** A read receipt: kept, then told to the conversation's other users on every node. */
+  async #read(device: ImDevice, frame: Protocal): Promise<void> {
+    let conv: unknown;
+    let seq: unknown;
+    try {
+      ({ conv, seq } = JSON.parse(frame.dataContent ?? '') as { conv?: unknown; seq?: unknown });
+    } catch {}
+    if (typeof conv !== 'string' || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
+      this.#send(
+        device.ws,
+        serverFrames.error(imErrorCodes.invalidProtocal, 'a read receipt is {conv, seq}'),
+      );
+      return;
     }
-    this.#toOtherNodes([sender], () => [{ kind: 'frame', userId: sender, frame: receipt }]);
+    try {
+      const others = await this.#participants(conv, device.userId);
+      if (!others) {
+        this.#send(device.ws, serverFrames.error(imHutongCodes.refused, 'not a conversation of yours'));
+        return;
+      }
+      const kept = await this.#store.markRead(conv, device.userId, seq);
+      const receipt = encodeProtocal({
+        type: imExtensionTypes.read,
+        dataContent: JSON.stringify({ conv, seq: kept, by: device.userId }),
+        from: IM_SERVER,
+        to: IM_UNSET,
+      });
+      // The reader's other devices learn it too (their unread counts).
+      this.#toUsers([...others, device.userId], receipt);
+    } catch (err) {
+      this.#logger?.warn({ err }, 'IM read receipt not kept');
+      this.#send(device.ws, serverFrames.error(imHutongCodes.notAccepted, 'read receipt not kept'));
+    }
+  }
+
+  /** The other users of a conversation `userId` belongs to; null when it is not theirs. */
+  async #participants(conv: string, userId: string): Promise<string[] | null> {
+    if (conv.startsWith('g:')) {
+      const members = await this.#store.members(conv.slice(2));
+      return members.includes(userId) ? members.filter((m) => m !== userId) : null;
+    }
+    const pair = conv.startsWith('c:') ? conv.slice(2).split('|') : [];
+    if (pair.length !== 2 || !pair.includes(userId)) return null;
+    return pair.filter((u) => u !== userId);
+  }
+
+  /** A ready frame for every device of these users, here and on other nodes. */
+  #toUsers(userIds: string[], frame: string): void {
+    for (const userId of userIds) {
+      for (const device of this.#users.get(userId)?.values() ?? []) this.#sendText(device.ws, frame);
+    }
+    this.#toOtherNodes(userIds, (userId) => [{ kind: 'frame', userId, frame }]);
   }
 
   /** Signals for the users' devices on other nodes (found through the broker's presence). */

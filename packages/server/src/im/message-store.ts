@@ -21,6 +21,10 @@ export interface MessageStore {
   cursor(userId: string, device: string): Promise<number>;
   /** Messages of a conversation by sequence, oldest first: after `afterSeq`, at most `limit`. */
   history(conv: string, afterSeq: number, limit: number): Promise<StoredMessage[]>;
+  /** Records that `userId` has read `conv` up to `seq` (never backwards); answers the position kept. */
+  markRead(conv: string, userId: string, seq: number): Promise<number>;
+  /** Read positions in a conversation, per user. */
+  reads(conv: string): Promise<Record<string, number>>;
   /** Group membership (managed by the business side). */
   setMembers(groupId: string, userIds: readonly string[]): Promise<void>;
   members(groupId: string): Promise<string[]>;

@@ -28,6 +28,7 @@ export interface ImDatabase {
   /** `conv:<conv>` → the conversation's last seq; `inbox:<user>` → the user's last iseq. */
   im_counters: { name: string; value: Big };
   im_members: { group_id: string; user_id: string };
+  im_reads: { conv: string; user_id: string; seq: Big };
   im_migrations: { version: number; applied_at: Big };
 }
 
@@ -37,6 +38,7 @@ export const imTables = [
   'im_cursors',
   'im_counters',
   'im_members',
+  'im_reads',
   'im_migrations',
 ] as const;
 
@@ -94,6 +96,17 @@ const migrations: Migration[] = [
       .addColumn('group_id', 'varchar(255)', (c) => c.notNull())
       .addColumn('user_id', 'varchar(255)', (c) => c.notNull())
       .addPrimaryKeyConstraint(`${prefix}im_members_pk`, ['group_id', 'user_id'])
+      .modifyEnd(tableSuffix(kind))
+      .execute();
+  },
+  async (db, kind, prefix) => {
+    await db.schema
+      .createTable('im_reads')
+      .ifNotExists()
+      .addColumn('conv', 'varchar(255)', (c) => c.notNull())
+      .addColumn('user_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint(`${prefix}im_reads_pk`, ['conv', 'user_id'])
       .modifyEnd(tableSuffix(kind))
       .execute();
   },

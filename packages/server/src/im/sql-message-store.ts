@@ -97,6 +97,43 @@ export class SqlMessageStore implements MessageStore {
     });
   }
 
+  markRead(conv: string, userId: string, seq: number): Promise<number> {
+    return this.#guard('markRead', async (db) => {
+      const insert = db.insertInto('im_reads').values({ conv, user_id: userId, seq });
+      if (this.kind === 'postgres') {
+        await insert
+          .onConflict((oc) =>
+            oc
+              .columns(['conv', 'user_id'])
+              .doUpdateSet((eb) => ({ seq: eb.fn('greatest', ['im_reads.seq', eb.val(seq)]) })),
+          )
+          .execute();
+      } else {
+        await insert
+          .onDuplicateKeyUpdate((eb) => ({ seq: eb.fn('greatest', ['im_reads.seq', eb.val(seq)]) }))
+          .execute();
+      }
+      const row = await db
+        .selectFrom('im_reads')
+        .select('seq')
+        .where('conv', '=', conv)
+        .where('user_id', '=', userId)
+        .executeTakeFirstOrThrow();
+      return Number(row.seq);
+    });
+  }
+
+  reads(conv: string): Promise<Record<string, number>> {
+    return this.#guard('reads', async (db) => {
+      const rows = await db
+        .selectFrom('im_reads')
+        .select(['user_id', 'seq'])
+        .where('conv', '=', conv)
+        .execute();
+      return Object.fromEntries(rows.map((row) => [row.user_id, Number(row.seq)]));
+    });
+  }
+
   cursor(userId: string, device: string): Promise<number> {
     return this.#guard('cursor', async (db) => {
       const row = await db

@@ -16,6 +16,8 @@ const migrations: string[] = [
    CREATE TABLE im_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE im_members (
      group_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (group_id, user_id)) WITHOUT ROWID;`,
+  `CREATE TABLE im_reads (
+     conv TEXT NOT NULL, user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (conv, user_id)) WITHOUT ROWID;`,
 ];
 
 interface MessageRow {
@@ -78,6 +80,13 @@ export class SqliteMessageStore implements MessageStore {
       ),
       history: db.prepare<[string, number, number], MessageRow>(
         'SELECT * FROM im_messages WHERE conv = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+      markRead: db.prepare<[string, string, number], { seq: number }>(
+        `INSERT INTO im_reads (conv, user_id, seq) VALUES (?, ?, ?)
+         ON CONFLICT (conv, user_id) DO UPDATE SET seq = MAX(seq, excluded.seq) RETURNING seq`,
+      ),
+      reads: db.prepare<[string], { user_id: string; seq: number }>(
+        'SELECT user_id, seq FROM im_reads WHERE conv = ?',
       ),
       clearMembers: db.prepare('DELETE FROM im_members WHERE group_id = ?'),
       addMember: db.prepare('INSERT OR IGNORE INTO im_members (group_id, user_id) VALUES (?, ?)'),
@@ -142,6 +151,14 @@ export class SqliteMessageStore implements MessageStore {
 
   async history(conv: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
     return this.#statements.history.all(conv, afterSeq, limit).map(toMessage);
+  }
+
+  async markRead(conv: string, userId: string, seq: number): Promise<number> {
+    return this.#statements.markRead.get(conv, userId, seq)!.seq;
+  }
+
+  async reads(conv: string): Promise<Record<string, number>> {
+    return Object.fromEntries(this.#statements.reads.all(conv).map((row) => [row.user_id, row.seq]));
   }
 
   async setMembers(groupId: string, userIds: readonly string[]): Promise<void> {

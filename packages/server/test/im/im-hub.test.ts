@@ -137,6 +137,41 @@ describe('IM endpoint: MobileIMSDK frames from a raw client', () => {
     newer.client.ws.close();
   });
 
+  test('read receipts: kept, told to the other side and the reader’s other devices; only for your conversations', async () => {
+    const a = (await online(im.url, 'ra')).client;
+    const b = (await online(im.url, 'rb', { extra: '{"deviceId":"phone"}' })).client;
+    const b2 = (await online(im.url, 'rb', { extra: '{"deviceId":"pc"}' })).client;
+    a.say('ra', 'rb', 'read me', 'rr1');
+    const ack = await a.next((f) => f.type === imTypes.ack);
+    b.send({
+      type: imExtensionTypes.read,
+      from: 'rb',
+      dataContent: JSON.stringify({ conv: ack['conv'], seq: ack['seq'] }),
+    });
+    const told = content(await a.next((f) => f.type === imExtensionTypes.read, 'read receipt'));
+    assert.deepEqual(told, { conv: ack['conv'], seq: 1, by: 'rb' });
+    assert.deepEqual(content(await b2.next((f) => f.type === imExtensionTypes.read)), told);
+    assert.deepEqual(await im.store.reads(ack['conv']), { rb: 1 });
+    const eve = (await online(im.url, 're')).client;
+    eve.send({
+      type: imExtensionTypes.read,
+      from: 're',
+      dataContent: JSON.stringify({ conv: ack['conv'], seq: 1 }),
+    });
+    assert.equal(content(await eve.next((f) => f.type === imTypes.error))['errorCode'], 1403);
+    eve.send({ type: imExtensionTypes.read, from: 're', dataContent: '{"conv":1}' });
+    assert.equal(content(await eve.next((f) => f.type === imTypes.error))['errorCode'], 4);
+    for (const c of [a, b, b2, eve]) c.ws.close();
+  });
+
+  test('user ids that would read as a conversation, a group or the server are refused', async () => {
+    for (const id of ['a|b', 'g:team', '0', '-1']) {
+      const { client, response } = await online(im.url, id);
+      assert.equal(response.code, 4, id);
+      await client.closed;
+    }
+  });
+
   test('groups: members get it with the group named; outsiders are refused', async () => {
     await im.store.setMembers('team', ['g1', 'g2', 'g3']);
     const [g1, g2, g3, outsider] = await Promise.all(

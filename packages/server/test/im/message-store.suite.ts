@@ -143,6 +143,17 @@ export function messageStoreSuite(
       assert.deepEqual(await store.members(group), []);
     });
 
+    it('read positions per user only move forward', async () => {
+      const [a, b] = [uid(), uid()];
+      const conv = conversationOf(a, b, false);
+      assert.deepEqual(await store.reads(conv), {});
+      assert.equal(await store.markRead(conv, b, 3), 3);
+      assert.equal(await store.markRead(conv, b, 2), 3, 'never backwards');
+      assert.equal(await store.markRead(conv, a, 1), 1);
+      assert.equal(await store.markRead(conv, b, 7), 7);
+      assert.deepEqual(await store.reads(conv), { [a]: 1, [b]: 7 });
+    });
+
     it('concurrent accepts in one conversation get distinct, gap-free numbers', async () => {
       const [a, b] = [uid(), uid()];
       const results = await Promise.all(

@@ -22,7 +22,15 @@ import { messageStoreSuite } from './message-store.suite.js';
 
 const [mysqlSvc, postgresSvc] = await Promise.all([service('mysql'), service('postgres')]);
 
-const imTables = ['im_messages', 'im_inbox', 'im_cursors', 'im_counters', 'im_members', 'im_migrations'];
+const imTables = [
+  'im_messages',
+  'im_inbox',
+  'im_cursors',
+  'im_counters',
+  'im_members',
+  'im_reads',
+  'im_migrations',
+];
 
 async function dropTables(kind: 'mysql' | 'postgres', url: string, prefix: string, names = imTables) {
   const tables = names.map((t) => `${prefix}${t}`).join(', ');
