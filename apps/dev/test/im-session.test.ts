@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { imTypes } from '@hutong/protocol/im';
+import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import WebSocket from 'ws';
-import type { DevStack } from '../src/stack.js';
+import { type DevStack, devTunnelSignatureKey } from '../src/stack.js';
 import { phone } from './client-fixture.js';
 import { startTestStack } from './stack-fixture.js';
 
@@ -69,5 +70,40 @@ describe('IM on the dev stack: logins are Hutong sessions', () => {
     assert.equal(got.from, openidA);
     ok.ws.close();
     bob.ws.close();
+
+    // History over HTTP, for the session's user; read positions beside it.
+    const history = await a.client.request({ url: `${stack.url}/im/history?with=${openidB}&after=0` });
+    assert.equal(history.statusCode, 200);
+    const body = history.data as { conv: string; messages: { content: string; seq: number; from: string }[] };
+    assert.deepEqual(
+      body.messages.map((m) => [m.seq, m.from, m.content]),
+      [[1, openidA, '你好']],
+    );
+    const unauthenticated = await fetch(`${stack.url}/im/history?with=${openidB}`);
+    assert.equal(unauthenticated.status, 401);
+  });
+
+  test('groups are set by the business side with a signed call; history is for members only', async () => {
+    const a = phone(stack);
+    const b = phone(stack);
+    await a.client.login();
+    await b.client.login();
+    const data = JSON.stringify({ groupId: 'team', members: [a.wx.sim.openid] });
+    const signed = (body: object) =>
+      fetch(`${stack.url}/im/groups`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    assert.equal((await signed({ data, signature: 'forged' })).status, 403);
+    const set = await signed({ data, signature: tunnelSignature(data, devTunnelSignatureKey) });
+    assert.equal(set.status, 200);
+    assert.deepEqual(((await set.json()) as { data: { members: string[] } }).data.members, [a.wx.sim.openid]);
+    assert.equal((await a.client.request({ url: `${stack.url}/im/history?group=team` })).statusCode, 200);
+    const outsider = await b.client.request({ url: `${stack.url}/im/history?group=team` });
+    assert.equal(outsider.statusCode, 403);
+    assert.equal((outsider.data as { error: { code: string } }).error.code, 'ERR_FORBIDDEN');
+    const both = await a.client.request({ url: `${stack.url}/im/history?group=team&with=x` });
+    assert.equal(both.statusCode, 400);
   });
 });

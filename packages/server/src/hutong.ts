@@ -11,6 +11,7 @@ import { createHttpServer, redactedPaths } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { createMessageStore } from './im/create-message-store.js';
 import { IM_PATH, ImHub, type ImHubOptions } from './im/im-hub.js';
+import { imRoutes } from './im/im-routes.js';
 import type { MessageStore } from './im/message-store.js';
 import { sessionLoginVerifier } from './im/session-verifier.js';
 import { createSessionStore } from './stores/index.js';
@@ -164,6 +165,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     logger,
   });
   upgrades.register(IM_PATH, im.handleUpgrade);
+  app.register(imRoutes, { prefix: IM_PATH, store: imStore, auth, keys: [config.tunnelSignatureKey] });
   app.server.on('upgrade', upgrades.handle);
   app.register(tunnelRoutes, {
     prefix: '/tunnel',

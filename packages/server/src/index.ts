@@ -15,6 +15,7 @@ export * from './http/wafer1-auth-routes.js';
 export * from './hutong.js';
 export * from './im/create-message-store.js';
 export * from './im/im-hub.js';
+export * from './im/im-routes.js';
 export * from './im/message-store.js';
 export * from './im/session-verifier.js';
 export * from './im/sql-message-store.js';

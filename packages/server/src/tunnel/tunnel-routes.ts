@@ -33,13 +33,13 @@ export function repairReceiveUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)\[([^\]:]+):(\d+)\]/i, '$1$2:$3');
 }
 
-function unwrap<T>(result: Result<T>): T {
+export function unwrap<T>(result: Result<T>): T {
   if (!result.ok) throw result.error;
   return result.value;
 }
 
 /** Checks the signature (and `tcKey`, when sent) against the configured keys; returns the key. */
-function verify(request: SignedRequest, keys: readonly string[]): string {
+export function verifySigned(request: SignedRequest, keys: readonly string[]): string {
   const key = keys.find((k) => checkTunnelSignature(request.data, request.signature, k));
   if (!key) throw new HutongError('ERR_TUNNEL_SIGNATURE');
   if (request.tcKey !== undefined && !safeEqual(request.tcKey, key)) {
@@ -64,7 +64,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
   });
 
   app.post<{ Body: SignedRequest }>('/get/wsurl', { schema: { body: SignedRequest } }, async (request) => {
-    const key = verify(request.body, options.keys);
+    const key = verifySigned(request.body, options.keys);
     const { receiveUrl } = unwrap(decode(WsUrlData, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
     let target: URL;
     try {
@@ -84,7 +84,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
     '/ws/push',
     { schema: { body: SignedRequest }, bodyLimit: options.pushBodyLimit ?? 4 * 1024 * 1024 },
     async (request) => {
-      const key = verify(request.body, options.keys);
+      const key = verifySigned(request.body, options.keys);
       const packets = unwrap(decode(PushData, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
       const result = await options.router.push(packets);
       if (request.body.dataEncode) {
@@ -97,7 +97,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
 
   /** Hutong's extension: join or leave rooms by tunnel id, and presence counts per room. */
   app.post<{ Body: SignedRequest }>('/rooms', { schema: { body: SignedRequest } }, async (request) => {
-    verify(request.body, options.keys);
+    verifySigned(request.body, options.keys);
     const body = unwrap(decode(RoomsRequest, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
     return { code: 0, message: 'OK', data: options.router.hub.applyRooms(body) };
   });
