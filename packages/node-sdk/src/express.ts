@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TunnelHandler } from '@hutong/server';
 import { asHutongError } from '@hutong/server';
 import type { AuthTarget } from './backend.js';
+import { handleImWebhook, type ImWebhookHandlers } from './im/im-webhook.js';
 import { type CallbackOptions, handleTunnelCallback, readBody } from './tunnel/callback.js';
 import {
   type AuthorizationResult,
@@ -94,5 +95,17 @@ export function expressTunnelCallbacks(handler: TunnelHandler, options: Callback
       },
       () => send(res, 413, { code: 9001, message: 'Bad request - body too large' }),
     );
+  };
+}
+
+/** Express: the IM webhook route (`app.post('/im-hooks', expressImWebhook(handlers, {key}))`). */
+export function expressImWebhook(handlers: ImWebhookHandlers, options: { key: string }) {
+  return (req: Req, res: Res) => {
+    readBody(req as Req & { body?: unknown })
+      .then((body) => handleImWebhook(body, handlers, options))
+      .then(
+        (reply) => send(res, reply.status, reply.body),
+        () => send(res, 400, { code: 400, message: 'bad request' }),
+      );
   };
 }

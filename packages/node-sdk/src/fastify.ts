@@ -2,6 +2,7 @@ import type { TunnelHandler } from '@hutong/server';
 import { asHutongError } from '@hutong/server';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthTarget } from './backend.js';
+import { handleImWebhook, type ImWebhookHandlers } from './im/im-webhook.js';
 import { type CallbackOptions, handleTunnelCallback } from './tunnel/callback.js';
 import {
   type AuthorizationResult,
@@ -72,6 +73,14 @@ export const hutongFastify: FastifyPluginAsync<{ auth: AuthTarget }> = async (ap
 export function fastifyTunnelCallbacks(handler: TunnelHandler, options: CallbackOptions) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const result = handleTunnelCallback(request.body, handler, options);
+    return reply.code(result.status).send(result.body);
+  };
+}
+
+/** Fastify: the IM webhook route handler. */
+export function fastifyImWebhook(handlers: ImWebhookHandlers, options: { key: string }) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const result = await handleImWebhook(request.body, handlers, options);
     return reply.code(result.status).send(result.body);
   };
 }

@@ -1,6 +1,7 @@
 import type { TunnelHandler } from '@hutong/server';
 import { asHutongError } from '@hutong/server';
 import type { AuthTarget } from './backend.js';
+import { handleImWebhook, type ImWebhookHandlers } from './im/im-webhook.js';
 import { type CallbackOptions, handleTunnelCallback, readBody } from './tunnel/callback.js';
 import { createWafer2Auth, invalidSession, LOGIN_STATE, wafer2Body } from './wafer2/auth.js';
 
@@ -59,6 +60,20 @@ export function koaTunnelCallbacks(handler: TunnelHandler, options: CallbackOpti
     const parsed = ctx.request?.body;
     const body = parsed !== undefined ? parsed : await readBody(ctx.req);
     const reply = handleTunnelCallback(body, handler, options);
+    ctx.status = reply.status;
+    ctx.body = reply.body;
+  };
+}
+
+/** Koa: the IM webhook route. */
+export function koaImWebhook(handlers: ImWebhookHandlers, options: { key: string }) {
+  return async (ctx: Ctx & { request?: { body?: unknown } }) => {
+    const parsed = ctx.request?.body;
+    const reply = await handleImWebhook(
+      parsed !== undefined ? parsed : await readBody(ctx.req),
+      handlers,
+      options,
+    );
     ctx.status = reply.status;
     ctx.body = reply.body;
   };

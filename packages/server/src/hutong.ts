@@ -10,8 +10,9 @@ import type { HutongConfig } from './config/config.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { createMessageStore } from './im/create-message-store.js';
-import { IM_PATH, ImHub, type ImHubOptions } from './im/im-hub.js';
+import { IM_PATH, type ImHooks, ImHub, type ImHubOptions } from './im/im-hub.js';
 import { imRoutes } from './im/im-routes.js';
+import { imWebhook } from './im/im-webhook.js';
 import type { MessageStore } from './im/message-store.js';
 import { sessionLoginVerifier } from './im/session-verifier.js';
 import { createSessionStore } from './stores/index.js';
@@ -50,6 +51,8 @@ export interface CreateHutongOptions {
   purgeIntervalMs?: number;
   /** Replaces the IM login check (default: the token is a session skey of that openid). */
   imVerifyLogin?: ImHubOptions['verifyLogin'];
+  /** In-process IM hooks (instead of the configured webhook's). */
+  imHooks?: ImHooks;
 }
 
 async function createImStore(options: HutongConfig['im']['store']): Promise<MessageStore> {
@@ -156,10 +159,15 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
       'IM messages are in a SQLite file of this node: in a cluster use HUTONG_IM_STORE=mysql or postgres',
     );
   }
+  const webhook = config.im.webhook
+    ? imWebhook({ ...config.im.webhook, key: config.tunnelSignatureKey, logger })
+    : undefined;
+  const hooks = options.imHooks ?? webhook?.hooks;
   const im = new ImHub({
     store: imStore,
     broker,
-    verifyLogin: options.imVerifyLogin ?? sessionLoginVerifier(auth),
+    ...(hooks ? { hooks } : {}),
+    verifyLogin: options.imVerifyLogin ?? webhook?.verifyLogin ?? sessionLoginVerifier(auth),
     idleSeconds: config.im.idleSeconds,
     singleDevice: config.im.singleDevice,
     logger,

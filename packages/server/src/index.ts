@@ -16,6 +16,7 @@ export * from './hutong.js';
 export * from './im/create-message-store.js';
 export * from './im/im-hub.js';
 export * from './im/im-routes.js';
+export * from './im/im-webhook.js';
 export * from './im/message-store.js';
 export * from './im/session-verifier.js';
 export * from './im/sql-message-store.js';

@@ -39,6 +39,8 @@ export interface HutongConfig {
     idleSeconds: number;
     /** One connection per user (MobileIMSDK's rule) instead of one per device. */
     singleDevice: boolean;
+    /** The business server's IM webhook (split mode), and which answers Hutong waits for. */
+    webhook: { url: string; verify: boolean; filter: boolean } | undefined;
   };
   logLevel: string;
 }
@@ -149,6 +151,18 @@ function imStore(env: Env, dataDir: string, sessions: SessionStoreOptions): Huto
   throw new ConfigError('HUTONG_IM_STORE', `expected sqlite, mysql or postgres, got "${kind}"`);
 }
 
+function imWebhook(env: Env): HutongConfig['im']['webhook'] {
+  const url = read(env, 'HUTONG_IM_WEBHOOK_URL');
+  if (!url) return undefined;
+  if (!/^https?:\/\//.test(url))
+    throw new ConfigError('HUTONG_IM_WEBHOOK_URL', `expected an http(s) URL, got "${url}"`);
+  return {
+    url,
+    verify: bool(env, 'HUTONG_IM_WEBHOOK_VERIFY', false),
+    filter: bool(env, 'HUTONG_IM_WEBHOOK_FILTER', false),
+  };
+}
+
 function delays(env: Env, key: string, fallback: number[]): number[] {
   const raw = read(env, key);
   if (raw === undefined) return fallback;
@@ -211,6 +225,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
       store: imStore(env, dataDir, sessions),
       idleSeconds: int(env, 'HUTONG_IM_IDLE', 20, 3),
       singleDevice: bool(env, 'HUTONG_IM_SINGLE_DEVICE', false),
+      webhook: imWebhook(env),
     },
     logLevel: read(env, 'HUTONG_LOG_LEVEL') ?? 'info',
   };

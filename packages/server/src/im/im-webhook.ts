@@ -1,0 +1,124 @@
+import { tunnelSignature } from '@hutong/protocol/wafer-signature';
+import type { Logger } from 'pino';
+import { type ImHooks, imHutongCodes, type LoginVerdict } from './im-hub.js';
+import type { StoredMessage } from './message-store.js';
+
+/**
+ * What Hutong POSTs to the business server's IM webhook, as `{data, signature}` with
+ * `signature = sha1(data + key)` (the Wafer tunnel callback format). `data` is one of these, as JSON.
+ */
+export type ImWebhookCall =
+  /** Answer `{"code": 0}` to accept the login, or a code above 1024 to refuse it. */
+  | { kind: 'verify'; userId: string; token: string; extra: string | null }
+  /** Answer `{"allow": true}` to store and forward the message. */
+  | { kind: 'filter'; message: { from: string; to: string; group: boolean; typeu: number; content: string } }
+  /** Notifications; the answer does not matter (2xx, or it is retried). */
+  | { kind: 'forwarded'; message: WebhookMessage; recipients: { userId: string; online: boolean }[] }
+  | { kind: 'stored-offline'; message: WebhookMessage; userIds: string[] }
+  | { kind: 'online' | 'offline'; userId: string; device: string };
+
+export interface WebhookMessage {
+  sid: number;
+  seq: number;
+  conv: string;
+  from: string;
+  to: string;
+  fp: string | null;
+  typeu: number;
+  content: string;
+  createdAt: number;
+}
+
+export interface ImWebhookOptions {
+  url: string;
+  /** The signature key (the tunnel signature key). */
+  key: string;
+  /** Ask the webhook to verify logins (instead of Hutong sessions). */
+  verify?: boolean;
+  /** Ask the webhook before storing each message. */
+  filter?: boolean;
+  /** Per call. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Waits before each retry of a notification. Default 0.2 s, 1 s, 3 s. */
+  retryDelaysMs?: readonly number[];
+  logger?: Logger;
+}
+
+const toWire = (m: StoredMessage): WebhookMessage => ({
+  sid: m.sid,
+  seq: m.seq,
+  conv: m.conv,
+  from: m.sender,
+  to: m.target,
+  fp: m.fp,
+  typeu: m.typeu,
+  content: m.content,
+  createdAt: m.createdAt,
+});
+
+/**
+ * The IM server hooks as signed webhooks to the business server (split mode): login
+ * verification and the per-message filter when enabled (answers awaited; a webhook that fails
+ * refuses the login with 1027, or leaves the message unaccepted so the client resends), and
+ * notifications (retried with backoff, then dropped with a log line).
+ */
+export function imWebhook(options: ImWebhookOptions): {
+  verifyLogin?: (login: { userId: string; token: string; extra: string | null }) => Promise<LoginVerdict>;
+  hooks: ImHooks;
+} {
+  const post = async (call: ImWebhookCall): Promise<unknown> => {
+    const data = JSON.stringify(call);
+    const response = await fetch(options.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ data, signature: tunnelSignature(data, options.key) }),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+    });
+    if (!response.ok) throw new Error(`the IM webhook answered ${response.status}`);
+    return response.json().catch(() => ({}));
+  };
+  const notify = (call: ImWebhookCall) => {
+    const delays = options.retryDelaysMs ?? [200, 1000, 3000];
+    const attempt = (n: number): void => {
+      post(call).catch((err: unknown) => {
+        const delay = delays[n];
+        if (delay === undefined) {
+          options.logger?.warn({ err, kind: call.kind }, 'IM webhook notification dropped');
+          return;
+        }
+        setTimeout(() => attempt(n + 1), delay).unref();
+      });
+    };
+    attempt(0);
+  };
+  const hooks: ImHooks = {
+    afterForward(message, recipients) {
+      const wire = toWire(message);
+      notify({ kind: 'forwarded', message: wire, recipients });
+      const offline = recipients.filter((r) => !r.online).map((r) => r.userId);
+      if (offline.length > 0) notify({ kind: 'stored-offline', message: wire, userIds: offline });
+    },
+    online: (userId, device) => notify({ kind: 'online', userId, device }),
+    offline: (userId, device) => notify({ kind: 'offline', userId, device }),
+  };
+  if (options.filter) {
+    hooks.beforeForward = async (message) => {
+      const answer = (await post({ kind: 'filter', message })) as { allow?: unknown };
+      return answer?.allow === true;
+    };
+  }
+  if (!options.verify) return { hooks };
+  return {
+    hooks,
+    verifyLogin: async ({ userId, token, extra }) => {
+      try {
+        const answer = (await post({ kind: 'verify', userId, token, extra })) as { code?: unknown };
+        const code = typeof answer?.code === 'number' ? answer.code : imHutongCodes.verifyUnavailable;
+        return code === 0 ? { ok: true } : { ok: false, code };
+      } catch (err) {
+        options.logger?.warn({ err }, 'IM login webhook failed');
+        return { ok: false, code: imHutongCodes.verifyUnavailable };
+      }
+    },
+  };
+}
