@@ -38,6 +38,11 @@ export class ImDevice {
     public cursor: number,
   ) {}
 
+  /** The inbox number this device should get next. */
+  get next(): number {
+    return Math.max(this.cursor, this.written) + 1;
+  }
+
   /**
    * An acknowledgement of `key`: true when it names a message in flight to this device. The
    * cursor moves over every acknowledged number that follows it without a gap.

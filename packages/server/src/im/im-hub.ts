@@ -356,9 +356,7 @@ export class ImHub {
       const waiting = device.waiting ?? [];
       device.waiting = undefined;
       device.syncing = false;
-      for (const item of waiting) {
-        if (item.iseq > device.written) this.#write(device, item.iseq, item.frame, item.key);
-      }
+      for (const item of waiting) this.#deliverLive(device, item.iseq, item.frame, item.key);
     }
   }
 
@@ -464,9 +462,15 @@ export class ImHub {
     }
   }
 
+  /**
+   * A message accepted here for a device here. Written only when it is the device's next inbox
+   * number: one with a gap before it (an entry accepted by another node, not signalled yet) makes
+   * the device read its inbox from the store instead, so it never gets messages out of order.
+   */
   #deliverLive(device: ImDevice, iseq: number, frame: string, key: string): void {
     if (device.waiting) device.waiting.push({ iseq, frame, key });
-    else if (iseq > device.written) this.#write(device, iseq, frame, key);
+    else if (iseq === device.next) this.#write(device, iseq, frame, key);
+    else if (iseq > device.next) void this.#sync(device);
   }
 
   #write(device: ImDevice, iseq: number, frame: string, key: string): void {
@@ -604,7 +608,7 @@ export class ImHub {
     for (const signal of signals) {
       const devices = [...(this.#users.get(signal.userId)?.values() ?? [])];
       if (signal.kind === 'inbox') {
-        for (const device of devices) if (signal.iseq > device.written) void this.#sync(device);
+        for (const device of devices) if (signal.iseq >= device.next) void this.#sync(device);
       } else if (signal.kind === 'frame') {
         for (const device of devices) this.#sendText(device.ws, signal.frame);
       } else {
