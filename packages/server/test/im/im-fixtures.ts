@@ -9,7 +9,7 @@ import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
  * An IM hub on port 0 with an in-memory store (or the `store` given: nodes of one cluster share
  * one); a user's token is `token-<userId>`.
  */
-export async function startIm(options: Partial<ImHubOptions> = {}) {
+export async function startIm(options: Partial<ImHubOptions> = {}, listen: { port?: number } = {}) {
   const own = options.store === undefined;
   const store = options.store ?? new SqliteMessageStore({ file: ':memory:' });
   const hub = new ImHub({
@@ -21,12 +21,13 @@ export async function startIm(options: Partial<ImHubOptions> = {}) {
   });
   const http = createServer();
   http.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => http.listen(listen.port ?? 0, '127.0.0.1', resolve));
   const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/im`;
   return {
     hub,
     store,
     url,
+    port: (http.address() as AddressInfo).port,
     close: async () => {
       await hub.close();
       http.closeAllConnections();
