@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { HutongIm } from '@hutong/node-sdk';
 import { imTypes } from '@hutong/protocol/im';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import WebSocket from 'ws';
@@ -105,5 +106,14 @@ describe('IM on the dev stack: logins are Hutong sessions', () => {
     assert.equal((outsider.data as { error: { code: string } }).error.code, 'ERR_FORBIDDEN');
     const both = await a.client.request({ url: `${stack.url}/im/history?group=team&with=x` });
     assert.equal(both.statusCode, 400);
+
+    // The node SDK does the same, remotely (signed) and in process.
+    const remote = new HutongIm({ url: stack.url, key: devTunnelSignatureKey });
+    assert.deepEqual(await remote.setGroupMembers('crew', ['z', 'y', 'y']), ['y', 'z']);
+    const local = new HutongIm({ store: stack.hutong.imStore });
+    assert.deepEqual(await local.setGroupMembers('crew', ['x']), ['x']);
+    await assert.rejects(new HutongIm({ url: stack.url, key: 'wrong' }).setGroupMembers('crew', []), {
+      code: 'ERR_TUNNEL_UNAVAILABLE',
+    });
   });
 });

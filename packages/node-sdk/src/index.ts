@@ -1,4 +1,5 @@
 export * from './backend.js';
+export * from './im/hutong-im.js';
 export * from './im/im-webhook.js';
 export * from './tunnel/callback.js';
 export * from './tunnel/hutong-tunnels.js';

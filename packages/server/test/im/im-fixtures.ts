@@ -9,7 +9,10 @@ import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
  * An IM hub on port 0 with an in-memory store (or the `store` given: nodes of one cluster share
  * one); a user's token is `token-<userId>`.
  */
-export async function startIm(options: Partial<ImHubOptions> = {}, listen: { port?: number } = {}) {
+export async function startIm(
+  options: Partial<ImHubOptions> = {},
+  listen: { port?: number | undefined } = {},
+) {
   const own = options.store === undefined;
   const store = options.store ?? new SqliteMessageStore({ file: ':memory:' });
   const hub = new ImHub({
