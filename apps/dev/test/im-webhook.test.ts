@@ -47,7 +47,7 @@ describe('IM hooks as webhooks to a business server (node-sdk expressImWebhook)'
     const app = express();
     app.post(
       '/im-hooks',
-      (req, res, next) => (up ? next() : res.status(503).end()),
+      (_req, res, next) => (up ? next() : res.status(503).end()),
       expressImWebhook(handlers, { key: devTunnelSignatureKey }),
     );
     server = app.listen(0, '127.0.0.1');
