@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 import { sessionToken } from '../http/request-helpers.js';
 import { unwrap, verifySigned } from '../tunnel/tunnel-routes.js';
-import { conversationOf, type MessageStore } from './message-store.js';
+import { conversationOf, type MessageStore, messageView } from './message-store.js';
 
 export interface ImRoutesOptions {
   store: MessageStore;
@@ -54,16 +54,7 @@ export const imRoutes: FastifyPluginAsync<ImRoutesOptions> = async (app, { store
       const [messages, reads] = await Promise.all([store.history(conv, after, limit), store.reads(conv)]);
       return {
         conv,
-        messages: messages.map((m) => ({
-          sid: m.sid,
-          seq: m.seq,
-          from: m.sender,
-          to: m.target,
-          fp: m.fp,
-          typeu: m.typeu,
-          content: m.content,
-          createdAt: m.createdAt,
-        })),
+        messages: messages.map(messageView),
         reads,
       };
     },

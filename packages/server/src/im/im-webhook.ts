@@ -1,7 +1,7 @@
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import type { Logger } from 'pino';
 import { type ImHooks, imHutongCodes, type LoginVerdict } from './im-hub.js';
-import type { StoredMessage } from './message-store.js';
+import { type MessageView, messageView } from './message-store.js';
 
 /**
  * What Hutong POSTs to the business server's IM webhook, as `{data, signature}` with
@@ -17,17 +17,7 @@ export type ImWebhookCall =
   | { kind: 'stored-offline'; message: WebhookMessage; userIds: string[] }
   | { kind: 'online' | 'offline'; userId: string; device: string };
 
-export interface WebhookMessage {
-  sid: number;
-  seq: number;
-  conv: string;
-  from: string;
-  to: string;
-  fp: string | null;
-  typeu: number;
-  content: string;
-  createdAt: number;
-}
+export type WebhookMessage = MessageView;
 
 export interface ImWebhookOptions {
   url: string;
@@ -43,18 +33,6 @@ export interface ImWebhookOptions {
   retryDelaysMs?: readonly number[];
   logger?: Logger;
 }
-
-const toWire = (m: StoredMessage): WebhookMessage => ({
-  sid: m.sid,
-  seq: m.seq,
-  conv: m.conv,
-  from: m.sender,
-  to: m.target,
-  fp: m.fp,
-  typeu: m.typeu,
-  content: m.content,
-  createdAt: m.createdAt,
-});
 
 /**
  * The IM server hooks as signed webhooks to the business server (split mode): login
@@ -93,7 +71,7 @@ export function imWebhook(options: ImWebhookOptions): {
   };
   const hooks: ImHooks = {
     afterForward(message, recipients) {
-      const wire = toWire(message);
+      const wire = messageView(message);
       notify({ kind: 'forwarded', message: wire, recipients });
       const offline = recipients.filter((r) => !r.online).map((r) => r.userId);
       if (offline.length > 0) notify({ kind: 'stored-offline', message: wire, userIds: offline });

@@ -65,3 +65,28 @@ export interface InboxEntry {
 
 export const conversationOf = (sender: string, target: string, group: boolean): string =>
   group ? `g:${target}` : sender < target ? `c:${sender}|${target}` : `c:${target}|${sender}`;
+
+/** A stored message as Hutong shows it outside (HTTP history, webhooks). */
+export interface MessageView {
+  sid: number;
+  seq: number;
+  conv: string;
+  from: string;
+  to: string;
+  fp: string | null;
+  typeu: number;
+  content: string;
+  createdAt: number;
+}
+
+export const messageView = (m: StoredMessage): MessageView => ({
+  sid: m.sid,
+  seq: m.seq,
+  conv: m.conv,
+  from: m.sender,
+  to: m.target,
+  fp: m.fp,
+  typeu: m.typeu,
+  content: m.content,
+  createdAt: m.createdAt,
+});
