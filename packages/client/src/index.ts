@@ -14,6 +14,9 @@ import {
   clientErrorTypes,
   createClient,
   type HutongClient,
+  ImClient,
+  type ImOptions,
+  IMSDK as ImSdkCore,
   type LoginOptions,
   type RequestOptions,
   type StoredSession,
@@ -64,6 +67,20 @@ export const Session = {
 export class Tunnel extends TunnelCore {
   constructor(serviceUrl: string, options?: TunnelOptions) {
     super(client(), serviceUrl, options);
+  }
+}
+
+/** IM on the default client: `new Im({ url })` (see ImClient). */
+export class Im extends ImClient {
+  constructor(options: ImOptions) {
+    super(client(), options);
+  }
+}
+
+/** MobileIMSDK's `IMSDK` on the default client: `const IMSDK = new hutong.IMSDK()`. */
+export class IMSDK extends ImSdkCore {
+  constructor(options?: Omit<ImOptions, 'url'>) {
+    super(client(), options);
   }
 }
 

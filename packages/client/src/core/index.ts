@@ -11,6 +11,22 @@ export {
   type RequestOptions,
 } from './client.js';
 export { type ClientErrorType, clientErrorTypes, LoginError, RequestError, TunnelError } from './errors.js';
+export { ImClient, type ImConnectOptions } from './im-client.js';
+export { ImError, type ImErrorType, imErrorTypes } from './im-errors.js';
+export { historyUrlOf, type ImConversation, type ImHistory, type ImHistoryMessage } from './im-history.js';
+export { outboxKey } from './im-outbox.js';
+export { createCommonData, IMSDK, type ImProtocal } from './im-sdk.js';
+export type {
+  ImEvents,
+  ImLoginInfo,
+  ImMessage,
+  ImOptions,
+  ImOutgoing,
+  ImSent,
+  ImState,
+  ImStats,
+} from './im-types.js';
+export { fingerprint, imCodes, imFrameTypes } from './im-wire.js';
 export type {
   LegacyUserData,
   Platform,
