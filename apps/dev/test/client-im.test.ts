@@ -73,6 +73,7 @@ describe('@hutong/client IM on the dev stack', () => {
       ],
     );
     assert.equal(history.reads[b.id], 1);
+    assert.ok(history.messages.every((m) => m.conv === conv && m.sid > 0));
   });
 
   test('an offline receiver gets its backlog on connect, in order', async () => {

@@ -5,6 +5,7 @@ import { isRecord } from './im-wire.js';
 export interface ImHistoryMessage {
   sid: number;
   seq: number;
+  conv: string;
   from: string;
   to: string;
   fp: string | null;
