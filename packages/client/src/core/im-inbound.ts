@@ -60,7 +60,9 @@ export class ImInbound {
       case imFrameTypes.error: {
         const { errorCode, errorMsg } = content();
         if (typeof errorCode !== 'number') return false;
-        this.#error(errorCode, typeof errorMsg === 'string' ? errorMsg : '');
+        // Hutong names the message in `fp`; older servers put it in `errorMsg`.
+        const named = typeof frame.fp === 'string' ? frame.fp : typeof errorMsg === 'string' ? errorMsg : '';
+        this.#error(errorCode, named, typeof errorMsg === 'string' ? errorMsg : '');
         return true;
       }
       case imFrameTypes.echoResponse:
@@ -115,12 +117,12 @@ export class ImInbound {
   }
 
   /** Type 52: 1429 slows the sender down; 1403 naming an fp of ours refuses that message. */
-  #error(code: number, message: string): void {
+  #error(code: number, fpNamed: string, message: string): void {
     const { outbox, sender, dispatch } = this.#context;
     if (code === imCodes.rateLimited) sender.throttle();
     else if (code === imCodes.refused) {
       const error = new ImError(imErrorTypes.refused, 'the server refused the message', { code });
-      for (const { fp, to, content, typeu } of outbox.fail([message], error)) {
+      for (const { fp, to, content, typeu } of outbox.fail([fpNamed], error)) {
         dispatch('refused', { message: { fp, to, content, typeu }, code });
       }
     }

@@ -362,54 +362,45 @@ export class ImHub {
 
   async #data(device: ImDevice, frame: Protocal): Promise<void> {
     const now = Date.now();
+    const fp = frame.fp ?? null;
+    // Errors about a message name it in `fp`, so the client knows which one was not accepted.
+    const refuse = (code: number, text: string) =>
+      this.#send(device.ws, { ...serverFrames.error(code, text), ...(fp === null ? {} : { fp }) });
     if (now - device.windowStart >= 1000) {
       device.windowStart = now;
       device.sentThisWindow = 0;
     }
     device.sentThisWindow += 1;
     if (device.sentThisWindow > this.#options.maxMessagesPerSecond) {
-      this.#send(
-        device.ws,
-        serverFrames.error(
-          imHutongCodes.rateLimited,
-          `at most ${this.#options.maxMessagesPerSecond} messages a second`,
-        ),
-      );
+      refuse(imHutongCodes.rateLimited, `at most ${this.#options.maxMessagesPerSecond} messages a second`);
       return;
     }
     if (frame.from !== device.userId) {
-      this.#send(
-        device.ws,
-        serverFrames.error(imErrorCodes.invalidProtocal, '`from` must be the logged-in user'),
-      );
+      refuse(imErrorCodes.invalidProtocal, '`from` must be the logged-in user');
       return;
     }
     const to = frame.to ?? IM_UNSET;
     const group = to.startsWith('g:');
     const target = group ? to.slice(2) : to;
     if (!target || target === IM_UNSET || target === IM_SERVER) {
-      this.#send(
-        device.ws,
-        serverFrames.error(imErrorCodes.invalidProtocal, '`to` must name a user or a group (g:<id>)'),
-      );
+      refuse(imErrorCodes.invalidProtocal, '`to` must name a user or a group (g:<id>)');
       return;
     }
     const content = frame.dataContent ?? '';
     const typeu = frame.typeu ?? -1;
-    const fp = frame.fp ?? null;
     try {
       if (
         this.#hooks.beforeForward &&
         !(await this.#hooks.beforeForward({ from: device.userId, to: target, group, typeu, content }))
       ) {
-        this.#send(device.ws, serverFrames.error(imHutongCodes.refused, fp ?? 'refused'));
+        refuse(imHutongCodes.refused, 'refused by the business side');
         return;
       }
       let recipients = [target];
       if (group) {
         const members = await this.#store.members(target);
         if (!members.includes(device.userId)) {
-          this.#send(device.ws, serverFrames.error(imHutongCodes.refused, 'not a member of that group'));
+          refuse(imHutongCodes.refused, 'not a member of that group');
           return;
         }
         recipients = members.filter((m) => m !== device.userId);
@@ -458,7 +449,7 @@ export class ImHub {
       this.#hooks.afterForward?.(message, reached);
     } catch (err) {
       this.#logger?.warn({ err }, 'IM message not accepted');
-      this.#send(device.ws, serverFrames.error(imHutongCodes.notAccepted, fp ?? 'not accepted'));
+      refuse(imHutongCodes.notAccepted, 'not stored; send it again');
     }
   }
 
@@ -555,7 +546,11 @@ export class ImHub {
         to: IM_UNSET,
       });
       // The reader's other devices learn it too (their unread counts).
-      this.#toUsers([...others, device.userId], receipt);
+      this.#toUsers(others, receipt);
+      for (const mine of this.#users.get(device.userId)?.values() ?? []) {
+        if (mine !== device) this.#sendText(mine.ws, receipt);
+      }
+      this.#toOtherNodes([device.userId], () => [{ kind: 'frame', userId: device.userId, frame: receipt }]);
     } catch (err) {
       this.#logger?.warn({ err }, 'IM read receipt not kept');
       this.#send(device.ws, serverFrames.error(imHutongCodes.notAccepted, 'read receipt not kept'));

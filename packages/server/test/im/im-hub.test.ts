@@ -152,6 +152,8 @@ describe('IM endpoint: MobileIMSDK frames from a raw client', () => {
     assert.deepEqual(told, { conv: ack['conv'], seq: 1, by: 'rb' });
     assert.deepEqual(content(await b2.next((f) => f.type === imExtensionTypes.read)), told);
     assert.deepEqual(await im.store.reads(ack['conv']), { rb: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(b.frames.some((f) => f.type === imExtensionTypes.read), false, 'not back to the reading device');
     const eve = (await online(im.url, 're')).client;
     eve.send({
       type: imExtensionTypes.read,
@@ -186,7 +188,9 @@ describe('IM endpoint: MobileIMSDK frames from a raw client', () => {
       );
     }
     outsider!.say('g9', 'g:team', 'let me in', 'gs2');
-    assert.equal(content(await outsider!.next((f) => f.type === imTypes.error))['errorCode'], 1403);
+    const refused = await outsider!.next((f) => f.type === imTypes.error);
+    assert.equal(content(refused)['errorCode'], 1403);
+    assert.equal(refused['fp'], 'gs2', 'the error names the message');
     for (const c of [g1!, g2!, g3!, outsider!]) c.ws.close();
   });
 });
