@@ -58,9 +58,10 @@ const section = `## Client size
 What \`@hutong/client\` adds to a mini program, measured by \`bench/client-size.ts\` (esbuild, gzip
 level 9). "App entry": \`setLoginUrl\`, \`login\`, \`request\` and \`Tunnel\` on \`wx\` imported from
 \`@hutong/client\` and bundled minified (ESM, es2019), i.e. what an app that bundles its own code
-ships. "Mini program build": \`miniprogram_dist/index.js\`, the whole API as one CommonJS file
-(es2017, so private fields are lowered to WeakMaps), as published (unminified; WeChat DevTools
-minifies on upload) and minified. Target: ≤ 8 KB gzip for the app entry.
+ships. "Mini program build": \`miniprogram_dist/index.js\`, the whole API — IM client included — as
+one CommonJS file (es2017, so private fields are lowered to WeakMaps), as published (unminified;
+WeChat DevTools minifies on upload) and minified. Target: ≤ 8 KB gzip for session + request +
+Tunnel (the app entry); the full build is reported, not held to it.
 
 Date: ${new Date().toISOString().slice(0, 10)}, esbuild ${version}.
 Command: \`npm run bench:client\` (also part of \`npm run bench\`).
@@ -68,8 +69,8 @@ Command: \`npm run bench:client\` (also part of \`npm run bench\`).
 | bundle | bytes | gzip bytes | ≤ 8 KB gzip |
 |---|---|---|---|
 ${row('app entry (session + request + Tunnel on wx), minified', appSize, true)}
-${row('mini program build, minified', minified, true)}
-${row('mini program build, as published', published, false)}
+${row('mini program build (everything, IM included), minified', minified, false)}
+${row('mini program build (everything, IM included), as published', published, false)}
 `;
 
 const resultsFile = new URL('./results.md', import.meta.url);
