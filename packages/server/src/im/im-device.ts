@@ -20,6 +20,8 @@ export class ImDevice {
   readonly #acked = new Set<number>();
   /** While the backlog is loading, live messages wait here, then follow it in order. */
   waiting: { iseq: number; frame: string; key: string }[] | undefined;
+  /** The cursor as last written to the store. */
+  savedCursor: number;
   /** The highest inbox number written to this device. */
   written = 0;
   /** A backlog read is running; `dirty`: more arrived meanwhile, read again. */
@@ -36,7 +38,9 @@ export class ImDevice {
     readonly firstLoginTime: number,
     /** The cursor when this connection logged in; moved by acknowledgements. */
     public cursor: number,
-  ) {}
+  ) {
+    this.savedCursor = cursor;
+  }
 
   /** The inbox number this device should get next. */
   get next(): number {
