@@ -53,6 +53,8 @@ export interface CreateHutongOptions {
   imVerifyLogin?: ImHubOptions['verifyLogin'];
   /** In-process IM hooks (instead of the configured webhook's). */
   imHooks?: ImHooks;
+  /** IM data frames per connection per second (ImHub `maxMessagesPerSecond`; default 50). */
+  imMaxMessagesPerSecond?: number;
 }
 
 async function createImStore(options: HutongConfig['im']['store']): Promise<MessageStore> {
@@ -170,6 +172,9 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     verifyLogin: options.imVerifyLogin ?? webhook?.verifyLogin ?? sessionLoginVerifier(auth),
     idleSeconds: config.im.idleSeconds,
     singleDevice: config.im.singleDevice,
+    ...(options.imMaxMessagesPerSecond === undefined
+      ? {}
+      : { maxMessagesPerSecond: options.imMaxMessagesPerSecond }),
     logger,
   });
   upgrades.register(IM_PATH, im.handleUpgrade);
