@@ -1,6 +1,7 @@
 /** The default MessageStore: a SQLite file (or `:memory:`) through better-sqlite3. */
 import Database from 'better-sqlite3';
 import type { Accepted, InboxEntry, MessageStore, NewMessage, StoredMessage } from './message-store.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 const migrations: string[] = [
   `CREATE TABLE im_messages (
@@ -48,12 +49,21 @@ export class SqliteMessageStore implements MessageStore {
   readonly #db: Database.Database;
   readonly #statements;
   readonly #accept: (message: NewMessage) => Accepted;
+  readonly #checkpointer: SqliteCheckpointer | undefined;
 
   constructor(options: { file: string; busyTimeoutMs?: number }) {
     this.#db = new Database(options.file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    if (options.file !== ':memory:' && options.file !== '') {
+      // Checkpoints off the event loop (see SqliteCheckpointer).
+      this.#db.pragma('wal_autocheckpoint = 0');
+      // If the worker fails, SQLite checkpoints on the event loop again rather than letting the WAL grow.
+      this.#checkpointer = new SqliteCheckpointer(options.file, () =>
+        this.#db.pragma('wal_autocheckpoint = 1000'),
+      );
+    }
     this.#migrate();
     const db = this.#db;
     this.#statements = {
@@ -174,5 +184,6 @@ export class SqliteMessageStore implements MessageStore {
 
   async close(): Promise<void> {
     this.#db.close();
+    await this.#checkpointer?.close();
   }
 }
