@@ -33,6 +33,13 @@ interface MessageRow {
   created_at: number;
 }
 
+interface Pending {
+  message: NewMessage;
+  resolve(accepted: Accepted): void;
+  reject(error: unknown): void;
+  result?: { ok: true; value: Accepted } | { ok: false; error: unknown };
+}
+
 const toMessage = (row: MessageRow): StoredMessage => ({
   sid: row.sid,
   conv: row.conv,
@@ -48,7 +55,9 @@ const toMessage = (row: MessageRow): StoredMessage => ({
 export class SqliteMessageStore implements MessageStore {
   readonly #db: Database.Database;
   readonly #statements;
-  readonly #accept: (message: NewMessage) => Accepted;
+  readonly #flush: () => void;
+  #queue: Pending[] = [];
+  #scheduled = false;
   readonly #checkpointer: SqliteCheckpointer | undefined;
 
   constructor(options: { file: string; busyTimeoutMs?: number }) {
@@ -121,8 +130,33 @@ export class SqliteMessageStore implements MessageStore {
       const { recipients: _recipients, ...stored } = message;
       return { message: { ...stored, sid, seq }, duplicate: false, inbox };
     });
+    // One transaction for every message that arrived in this turn of the event loop (group commit):
+    // each message is its own savepoint inside it, so one failing does not undo the others.
     // IMMEDIATE: take the write lock first, so two processes on one file never deadlock upgrading.
-    this.#accept = (message) => accept.immediate(message);
+    const batch = db.transaction((items: Pending[]) => {
+      for (const item of items) {
+        try {
+          item.result = { ok: true, value: accept(item.message) };
+        } catch (error) {
+          item.result = { ok: false, error };
+        }
+      }
+    });
+    this.#flush = () => {
+      const items = this.#queue;
+      this.#queue = [];
+      this.#scheduled = false;
+      try {
+        batch.immediate(items);
+      } catch (error) {
+        for (const item of items) item.result = { ok: false, error };
+      }
+      for (const item of items) {
+        const result = item.result!;
+        if (result.ok) item.resolve(result.value);
+        else item.reject(result.error);
+      }
+    };
   }
 
   #migrate(): void {
@@ -141,8 +175,14 @@ export class SqliteMessageStore implements MessageStore {
     this.#migrate();
   }
 
-  async accept(message: NewMessage): Promise<Accepted> {
-    return this.#accept(message);
+  accept(message: NewMessage): Promise<Accepted> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ message, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(this.#flush);
+      }
+    });
   }
 
   async pending(userId: string, afterIseq: number, limit: number): Promise<InboxEntry[]> {
