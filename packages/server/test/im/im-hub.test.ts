@@ -153,7 +153,11 @@ describe('IM endpoint: MobileIMSDK frames from a raw client', () => {
     assert.deepEqual(content(await b2.next((f) => f.type === imExtensionTypes.read)), told);
     assert.deepEqual(await im.store.reads(ack['conv']), { rb: 1 });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(b.frames.some((f) => f.type === imExtensionTypes.read), false, 'not back to the reading device');
+    assert.equal(
+      b.frames.some((f) => f.type === imExtensionTypes.read),
+      false,
+      'not back to the reading device',
+    );
     const eve = (await online(im.url, 're')).client;
     eve.send({
       type: imExtensionTypes.read,
