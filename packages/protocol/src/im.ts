@@ -1,49 +1,15 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { decode, parseJson } from './decode.js';
 import { HutongError } from './errors.js';
-import { err, type Result } from './result.js';
-
 /**
  * MobileIMSDK's WebSocket wire (PROTOCOLS.md §6): one `Protocal` JSON object per text frame.
  * Framework payloads (login info, login response, error, kick-out) are JSON *strings* inside
  * `dataContent`; an ACK's `dataContent` is the acknowledged fingerprint; app data is opaque.
  */
-export const imTypes = {
-  login: 0,
-  keepAlive: 1,
-  data: 2,
-  logout: 3,
-  ack: 4,
-  echo: 5,
-  loginResponse: 50,
-  pong: 51,
-  error: 52,
-  echoResponse: 53,
-  kickout: 54,
-} as const;
-export type ImType = (typeof imTypes)[keyof typeof imTypes];
+import { IM_SERVER, IM_UNSET, imTypes } from './im-codes.js';
+import { err, type Result } from './result.js';
 
-/** MobileIMSDK's error codes; 0–1024 are the framework's, apps use > 1024 for failed logins. */
-export const imErrorCodes = {
-  ok: 0,
-  noLogin: 1,
-  unknown: 2,
-  sendFailed: 3,
-  invalidProtocal: 4,
-  brokenConnect: 201,
-  badConnect: 202,
-  sdkNotInitialized: 203,
-  localNetworkNotWorking: 204,
-  serverNetInfoNotSetUp: 205,
-  /** Server → client (type 52): a packet other than login on a connection not logged in. */
-  responseForUnlogin: 301,
-} as const;
-
-export const imKickoutCodes = { duplicateLogin: 1, admin: 2 } as const;
-
-/** `"0"` is the server, `"-1"` unset. */
-export const IM_SERVER = '0';
-export const IM_UNSET = '-1';
+export * from './im-codes.js';
 
 const userId = Type.String({ maxLength: 128 });
 
@@ -93,9 +59,6 @@ export const KickoutInfo = Type.Object(
   { title: 'kick-out info', additionalProperties: true },
 );
 export type KickoutInfo = Static<typeof KickoutInfo>;
-
-/** Largest frame, as MobileIMSDK's gateway (Netty's default WebSocket payload limit). */
-export const IM_MAX_FRAME_BYTES = 64 * 1024;
 
 /** A text frame as a Protocal, or ERR_IM_FRAME saying what is wrong. */
 export function decodeProtocal(text: string): Result<Protocal> {

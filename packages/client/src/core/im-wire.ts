@@ -1,49 +1,27 @@
 /**
  * MobileIMSDK's wire as the client speaks it (PROTOCOLS.md §6, docs/im.md): one `Protocal` JSON
- * object per text frame, framework payloads as JSON strings inside `dataContent`. Only types come
- * from `@hutong/protocol/im` (its schemas would put a validator into every mini program); the
- * constants are checked against it at compile time.
+ * object per text frame, framework payloads as JSON strings inside `dataContent`. The numbers come
+ * from `@hutong/protocol/im-codes` (plain constants); only types come from `@hutong/protocol/im`,
+ * whose schemas would put a validator into every mini program.
  */
-import type { Protocal, imErrorCodes as protocolCodes, imTypes as protocolTypes } from '@hutong/protocol/im';
+
+import type { Protocal } from '@hutong/protocol/im';
+import { imErrorCodes, imExtensionTypes, imHutongCodes, imTypes } from '@hutong/protocol/im-codes';
 
 /** Frame types: MobileIMSDK's, plus Hutong's delivery (60) and read (61) receipts. */
 export const imFrameTypes = {
-  login: 0,
-  keepAlive: 1,
-  data: 2,
-  logout: 3,
-  ack: 4,
-  echo: 5,
-  loginResponse: 50,
-  pong: 51,
-  error: 52,
-  echoResponse: 53,
-  kickout: 54,
-  delivered: 60,
-  read: 61,
-} as const satisfies typeof protocolTypes & Record<string, number>;
+  ...imTypes,
+  delivered: imExtensionTypes.deliveryReceipt,
+  read: imExtensionTypes.read,
+} as const;
 
-/** MobileIMSDK's codes (`sendData` returns them) and the ones Hutong's server adds above 1024. */
-export const imCodes = {
-  ok: 0,
-  noLogin: 1,
-  unknown: 2,
-  sendFailed: 3,
-  invalidProtocal: 4,
-  responseForUnlogin: 301,
-  /** Login: the token is not a live session (log in again). */
-  tokenInvalid: 1025,
-  /** Login: the token belongs to another user. */
-  tokenOtherUser: 1026,
-  /** Login: the server could not check the token now; try again later. */
-  verifyUnavailable: 1027,
-  /** Data: refused by the business side (`errorMsg` is the fp). */
-  refused: 1403,
-  /** Data: more than the server's per-connection rate. */
-  rateLimited: 1429,
-  /** Data: not stored now (`errorMsg` is the fp); a resend tries again. */
-  notAccepted: 1503,
-} as const satisfies Partial<typeof protocolCodes> & Record<string, number>;
+/**
+ * MobileIMSDK's codes (`sendData` returns them) and the ones Hutong's server adds above 1024:
+ * 1025 the token is not a live session (log in again), 1026 it is another user's, 1027 the server
+ * could not check it now; 1403 refused by the business side, 1429 over the per-connection rate,
+ * 1503 not stored now (a resend tries again). Errors about a message name it in `fp`.
+ */
+export const imCodes = { ...imErrorCodes, ...imHutongCodes } as const;
 
 /** The server's user id; `-1` is "unset". */
 export const IM_SERVER_ID = '0';

@@ -8,6 +8,8 @@ import {
   IM_SERVER,
   IM_UNSET,
   imErrorCodes,
+  imExtensionTypes,
+  imHutongCodes,
   imKickoutCodes,
   imTypes,
   LoginInfo,
@@ -23,32 +25,7 @@ import { conversationOf, type InboxEntry, type MessageStore, type StoredMessage 
 /** Where IM clients connect (WebSocket). */
 export const IM_PATH = '/im';
 
-/** Hutong's frame types beyond MobileIMSDK's (its clients ignore unknown types). */
-export const imExtensionTypes = {
-  /** Server → sender: a recipient device acknowledged a message. `dataContent`: `{fp, by, device}`. */
-  deliveryReceipt: 60,
-  /**
-   * Read receipt. Client → server: `{conv, seq}`, the user has read `conv` up to `seq`. Server → the
-   * conversation's other users: `{conv, seq, by}`.
-   */
-  read: 61,
-} as const;
-
-/** Error codes Hutong adds (MobileIMSDK leaves > 1024 to applications). */
-export const imHutongCodes = {
-  /** Login: the token is not a live session. */
-  tokenInvalid: 1025,
-  /** Login: the token is another user's. */
-  tokenOtherUser: 1026,
-  /** Login: the verifier could not answer (store down); retry. */
-  verifyUnavailable: 1027,
-  /** Data: too many messages per second on this connection. */
-  rateLimited: 1429,
-  /** Data: refused by the business side's filter. */
-  refused: 1403,
-  /** Data: not stored (store unavailable); the client's resend will try again. */
-  notAccepted: 1503,
-} as const;
+export { imExtensionTypes, imHutongCodes } from '@hutong/protocol/im';
 
 export type LoginVerdict = { ok: true } | { ok: false; code: number };
 

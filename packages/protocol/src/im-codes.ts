@@ -1,0 +1,70 @@
+/**
+ * The IM wire's numbers (PROTOCOLS.md §6) and Hutong's additions, with no schema library: the
+ * client SDK imports this module, so mini programs ship no validator.
+ */
+export const imTypes = {
+  login: 0,
+  keepAlive: 1,
+  data: 2,
+  logout: 3,
+  ack: 4,
+  echo: 5,
+  loginResponse: 50,
+  pong: 51,
+  error: 52,
+  echoResponse: 53,
+  kickout: 54,
+} as const;
+export type ImType = (typeof imTypes)[keyof typeof imTypes];
+
+/** MobileIMSDK's error codes; 0–1024 are the framework's, apps use > 1024 for failed logins. */
+export const imErrorCodes = {
+  ok: 0,
+  noLogin: 1,
+  unknown: 2,
+  sendFailed: 3,
+  invalidProtocal: 4,
+  brokenConnect: 201,
+  badConnect: 202,
+  sdkNotInitialized: 203,
+  localNetworkNotWorking: 204,
+  serverNetInfoNotSetUp: 205,
+  /** Server → client (type 52): a packet other than login on a connection not logged in. */
+  responseForUnlogin: 301,
+} as const;
+
+export const imKickoutCodes = { duplicateLogin: 1, admin: 2 } as const;
+
+/** `"0"` is the server, `"-1"` unset. */
+export const IM_SERVER = '0';
+export const IM_UNSET = '-1';
+
+/** Hutong's frame types beyond MobileIMSDK's (its clients ignore unknown types). */
+export const imExtensionTypes = {
+  /** Server → sender: a recipient device acknowledged a message. `dataContent`: `{fp, by, device}`. */
+  deliveryReceipt: 60,
+  /**
+   * Read receipt. Client → server: `{conv, seq}`, the user has read `conv` up to `seq`. Server → the
+   * conversation's other users: `{conv, seq, by}`.
+   */
+  read: 61,
+} as const;
+
+/** Error codes Hutong adds (MobileIMSDK leaves > 1024 to applications). */
+export const imHutongCodes = {
+  /** Login: the token is not a live session. */
+  tokenInvalid: 1025,
+  /** Login: the token is another user's. */
+  tokenOtherUser: 1026,
+  /** Login: the verifier could not answer (store down); retry. */
+  verifyUnavailable: 1027,
+  /** Data: too many messages per second on this connection. */
+  rateLimited: 1429,
+  /** Data: refused by the business side's filter. */
+  refused: 1403,
+  /** Data: not stored (store unavailable); the client's resend will try again. */
+  notAccepted: 1503,
+} as const;
+
+/** Largest frame, as MobileIMSDK's gateway (Netty's default WebSocket payload limit). */
+export const IM_MAX_FRAME_BYTES = 64 * 1024;
