@@ -14,24 +14,13 @@
  * every number comes from a row the transaction holds locked; a deadlock or serialization failure
  * the database still reports is retried.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { retryTransient, type SqlKind } from '../stores/sql-dialect.js';
 import type { Accepted, NewMessage, StoredMessage } from './message-store.js';
 import type { ImDatabase } from './sql-message-schema.js';
 
-type Big = number | string;
-
-interface MessageRow {
-  sid: Big;
-  conv: string;
-  seq: Big;
-  sender: string;
-  target: string;
-  fp: string | null;
-  typeu: number;
-  content: string;
-  created_at: Big;
-}
+/** A message row as read: BIGINTs come back as strings from pg, numbers from mysql2. */
+type MessageRow = Selectable<ImDatabase['im_messages']>;
 
 export const toMessage = (row: MessageRow): StoredMessage => ({
   sid: Number(row.sid),

@@ -7,24 +7,13 @@
 import { HutongError } from '@hutong/protocol';
 import type { Kysely } from 'kysely';
 import { retryTransient, type SqlKind } from '../stores/sql-dialect.js';
-import { connect } from '../stores/sql-pools.js';
+import { connect, connectOptions, type SqlStoreOptions } from '../stores/sql-pools.js';
 import type { Accepted, InboxEntry, MessageStore, NewMessage, StoredMessage } from './message-store.js';
 import { acceptMessage, chunks, messageColumns, toMessage } from './sql-message-accept.js';
 import { type ImDatabase, imTables, migrateMessages } from './sql-message-schema.js';
 
-export interface SqlMessageStoreOptions {
-  kind: SqlKind;
-  /** `mysql://user:pass@host:3306/db` or `postgres://user:pass@host:5432/db`. */
-  url: string;
-  /** Prepended to the table names (`<prefix>im_messages`…). Letters, digits and `_`. Default `hutong_`. */
-  tablePrefix?: string;
-  /** Default 10 connections. */
-  poolSize?: number;
-  /** Default 2000 ms. */
-  connectTimeoutMs?: number;
-  /** A query without an answer after this long fails. Default 5000 ms. */
-  queryTimeoutMs?: number;
-}
+/** As the session store's; the IM tables are `<prefix>im_*`. */
+export type SqlMessageStoreOptions = SqlStoreOptions;
 
 export class SqlMessageStore implements MessageStore {
   readonly kind: SqlKind;
@@ -33,16 +22,9 @@ export class SqlMessageStore implements MessageStore {
 
   constructor(options: SqlMessageStoreOptions) {
     this.kind = options.kind;
-    this.#prefix = options.tablePrefix ?? 'hutong_';
-    this.#db = connect<ImDatabase>({
-      kind: options.kind,
-      url: options.url,
-      tablePrefix: this.#prefix,
-      tables: imTables,
-      poolSize: options.poolSize ?? 10,
-      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
-      queryTimeoutMs: options.queryTimeoutMs ?? 5000,
-    });
+    const connection = connectOptions(options, imTables);
+    this.#prefix = connection.tablePrefix;
+    this.#db = connect<ImDatabase>(connection);
   }
 
   async #guard<T>(op: string, fn: (db: Kysely<ImDatabase>) => Promise<T>): Promise<T> {

@@ -87,6 +87,34 @@ function disposingPgPool(pool: pg.Pool): PostgresPool {
   };
 }
 
+/** What a SQL-backed store is configured with (the session store and the IM message store). */
+export interface SqlStoreOptions {
+  kind: SqlKind;
+  /** `mysql://user:pass@host:3306/db` or `postgres://user:pass@host:5432/db`. */
+  url: string;
+  /** Prepended to the table names. Letters, digits and `_`. Default `hutong_`. */
+  tablePrefix?: string;
+  /** Default 10 connections. */
+  poolSize?: number;
+  /** Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** A query without an answer after this long fails. Default 5000 ms. */
+  queryTimeoutMs?: number;
+}
+
+/** Store options with their defaults, as `connect` takes them. */
+export function connectOptions(options: SqlStoreOptions, tables?: readonly string[]): SqlConnectOptions {
+  return {
+    kind: options.kind,
+    url: options.url,
+    tablePrefix: options.tablePrefix ?? 'hutong_',
+    ...(tables ? { tables } : {}),
+    poolSize: options.poolSize ?? 10,
+    connectTimeoutMs: options.connectTimeoutMs ?? 2000,
+    queryTimeoutMs: options.queryTimeoutMs ?? 5000,
+  };
+}
+
 export function connect<DB = SqlDatabase>(options: SqlConnectOptions): Kysely<DB> {
   const tables = options.tables ?? ['users', 'sessions', 'migrations'];
   const plugins = [tablePrefixPlugin(options.tablePrefix, tables)];

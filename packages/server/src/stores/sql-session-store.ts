@@ -12,7 +12,7 @@ import type {
   UserUpsert,
 } from './session-store.js';
 import { retryTransient, type SqlDatabase, type SqlKind, upsertUserRow } from './sql-dialect.js';
-import { connect } from './sql-pools.js';
+import { connect, connectOptions, type SqlStoreOptions } from './sql-pools.js';
 import { migrate } from './sql-schema.js';
 import {
   fromSession,
@@ -25,19 +25,7 @@ import {
   upsertFields,
 } from './store-support.js';
 
-export interface SqlSessionStoreOptions {
-  kind: SqlKind;
-  /** `mysql://user:pass@host:3306/db` or `postgres://user:pass@host:5432/db`. */
-  url: string;
-  /** Prepended to the table names. Letters, digits and `_`. Default `hutong_`. */
-  tablePrefix?: string;
-  /** Default 10 connections. */
-  poolSize?: number;
-  /** Default 2000 ms. */
-  connectTimeoutMs?: number;
-  /** A query without an answer after this long fails. Default 5000 ms. */
-  queryTimeoutMs?: number;
-}
+export type SqlSessionStoreOptions = SqlStoreOptions;
 
 export class SqlSessionStore implements SessionStore {
   readonly kind: SqlKind;
@@ -47,15 +35,9 @@ export class SqlSessionStore implements SessionStore {
 
   constructor(options: SqlSessionStoreOptions) {
     this.kind = options.kind;
-    this.#prefix = options.tablePrefix ?? 'hutong_';
-    this.#db = connect({
-      kind: options.kind,
-      url: options.url,
-      tablePrefix: this.#prefix,
-      poolSize: options.poolSize ?? 10,
-      connectTimeoutMs: options.connectTimeoutMs ?? 2000,
-      queryTimeoutMs: options.queryTimeoutMs ?? 5000,
-    });
+    const connection = connectOptions(options);
+    this.#prefix = connection.tablePrefix;
+    this.#db = connect(connection);
     this.#getSessionQuery = this.#db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')

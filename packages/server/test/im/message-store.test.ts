@@ -15,6 +15,7 @@ import pg from 'pg';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
 import { createMessageStore } from '../../src/im/create-message-store.js';
 import { conversationOf, type NewMessage } from '../../src/im/message-store.js';
+import { imTables } from '../../src/im/sql-message-schema.js';
 import { SqlMessageStore } from '../../src/im/sql-message-store.js';
 import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
 import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
@@ -22,17 +23,12 @@ import { messageStoreSuite } from './message-store.suite.js';
 
 const [mysqlSvc, postgresSvc] = await Promise.all([service('mysql'), service('postgres')]);
 
-const imTables = [
-  'im_messages',
-  'im_inbox',
-  'im_cursors',
-  'im_counters',
-  'im_members',
-  'im_reads',
-  'im_migrations',
-];
-
-async function dropTables(kind: 'mysql' | 'postgres', url: string, prefix: string, names = imTables) {
+async function dropTables(
+  kind: 'mysql' | 'postgres',
+  url: string,
+  prefix: string,
+  names: readonly string[] = imTables,
+) {
   const tables = names.map((t) => `${prefix}${t}`).join(', ');
   if (kind === 'mysql') {
     const conn = await mysql.createConnection(url);
