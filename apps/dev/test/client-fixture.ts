@@ -1,14 +1,22 @@
 import { type BoundClient, createClient, type Tunnel } from '@hutong/client/core';
 import { createWxPlatform, type WxLike } from '@hutong/client/wx';
-import { createWx, type SimWx } from '@hutong/wechat-sim';
+import { createWx, type MemoryStorage, type SimWx } from '@hutong/wechat-sim';
 import type { DevStack } from '../src/stack.js';
 import { devApp } from '../src/stack.js';
 
-/** A phone running a mini program built on @hutong/client: the simulator's `wx` and a client on it. */
-export function phone(stack: DevStack, nickName = '测试用户'): { wx: SimWx; client: BoundClient } {
+/**
+ * A phone running a mini program built on @hutong/client: the simulator's `wx` and a client on it.
+ * `storage` reuses a phone's storage: the same app restarted.
+ */
+export function phone(
+  stack: DevStack,
+  nickName = '测试用户',
+  storage?: MemoryStorage,
+): { wx: SimWx; client: BoundClient } {
   const wx = createWx({
     baseUrl: `${stack.url}/__wx`,
     appid: devApp.appid,
+    ...(storage ? { storage } : {}),
     userInfo: { nickName, avatarUrl: 'https://example.com/a.png' },
   });
   const client = createClient({

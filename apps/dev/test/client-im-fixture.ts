@@ -1,8 +1,7 @@
-import { type BoundClient, createClient, ImClient, type ImEvents, type ImOptions } from '@hutong/client/core';
-import { createWxPlatform, type WxLike } from '@hutong/client/wx';
-import { createWx, type MemoryStorage, type SimWx } from '@hutong/wechat-sim';
+import { type BoundClient, ImClient, type ImEvents, type ImOptions } from '@hutong/client/core';
+import type { MemoryStorage, SimWx } from '@hutong/wechat-sim';
 import type { DevStack } from '../src/stack.js';
-import { devApp } from '../src/stack.js';
+import { phone } from './client-fixture.js';
 
 export const imUrl = (stack: DevStack) => `${stack.url.replace(/^http/, 'ws')}/im`;
 
@@ -18,16 +17,7 @@ export async function imPhone(
   options: Partial<ImOptions> & { storage?: MemoryStorage; login?: boolean } = {},
 ): Promise<{ wx: SimWx; client: BoundClient; im: ImClient; id: string }> {
   const { storage, login = true, ...imOptions } = options;
-  const wx = createWx({
-    baseUrl: `${stack.url}/__wx`,
-    appid: devApp.appid,
-    ...(storage ? { storage } : {}),
-    userInfo: { nickName: 'IM', avatarUrl: 'https://example.com/a.png' },
-  });
-  const client = createClient({
-    platform: createWxPlatform(wx as unknown as WxLike),
-    loginUrl: `${stack.url}/weapp/login`,
-  });
+  const { wx, client } = phone(stack, 'IM', storage);
   if (login) await client.login();
   const id = String(client.session.get()?.userInfo?.['openId'] ?? '');
   const im = new ImClient(client, { url: imUrl(stack), ...fast, ...imOptions });

@@ -1,3 +1,4 @@
+import { backoffDelay } from './backoff.js';
 import { ImError, imErrorTypes } from './im-errors.js';
 import type { ImState } from './im-types.js';
 import { clientFrames, type ImFrame, imCodes, imFrameTypes, parseContent, parseFrame } from './im-wire.js';
@@ -245,16 +246,12 @@ export class ImConnection {
     if (this.#state === 'online') this.#setState('reconnecting');
     if (this.#hidden || !this.#networkUp) return; // resumed by show / network back
     this.#tries += 1;
-    const ceiling = Math.min(
-      this.#options.maxReconnectDelayMs,
-      this.#options.reconnectDelayMs * 2 ** (this.#tries - 1),
-    );
     this.#timers.reconnect = this.#platform.setTimeout(
       () => {
         this.#timers.reconnect = undefined;
         void this.#connect(false);
       },
-      Math.round(ceiling * (0.5 + Math.random() / 2)),
+      backoffDelay(this.#tries, this.#options.reconnectDelayMs, this.#options.maxReconnectDelayMs),
     );
   }
 

@@ -1,3 +1,4 @@
+import { backoffDelay } from './backoff.js';
 import type { HutongClient } from './client.js';
 import { clientErrorTypes, TunnelError } from './errors.js';
 import type { PlatformSocket } from './platform.js';
@@ -361,20 +362,12 @@ export class Tunnel {
       return;
     }
     this.#tries += 1;
-    const wait = delayMs ?? this.#backoff(this.#tries);
+    const wait =
+      delayMs ?? backoffDelay(this.#tries, this.#options.reconnectDelayMs, this.#options.maxReconnectDelayMs);
     this.#reconnectTimer = this.#client.platform.setTimeout(() => {
       this.#reconnectTimer = undefined;
       void this.#connect();
     }, wait);
-  }
-
-  /** Exponential backoff with jitter: base·2^(n-1), capped, scaled by a random 0.5–1. */
-  #backoff(n: number): number {
-    const ceiling = Math.min(
-      this.#options.maxReconnectDelayMs,
-      this.#options.reconnectDelayMs * 2 ** (n - 1),
-    );
-    return Math.round(ceiling * (0.5 + Math.random() / 2));
   }
 
   /** Reconnects now when waiting on a hidden app or the network (not while already trying). */
