@@ -1,6 +1,6 @@
 import { HutongError } from '@hutong/protocol';
-import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import type { MessageStore } from '@hutong/server';
+import { signedCall } from '../signed-call.js';
 
 /**
  * Hutong's IM administration for business servers: group membership. In the same process it
@@ -21,22 +21,19 @@ export class HutongIm {
       await target.store.setMembers(groupId, members);
       return target.store.members(groupId);
     }
-    const data = JSON.stringify({ groupId, members });
-    let response: Response;
-    try {
-      response = await fetch(`${target.url.replace(/\/+$/, '')}/im/groups`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ data, signature: tunnelSignature(data, target.key) }),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (cause) {
-      throw new HutongError('ERR_TUNNEL_UNAVAILABLE', 'Hutong could not be reached', { cause });
+    const reply = await signedCall(
+      `${target.url.replace(/\/+$/, '')}/im/groups`,
+      { groupId, members },
+      target.key,
+      {
+        service: '即时通讯',
+        timeoutMs: 10_000,
+      },
+    );
+    const data = reply['data'] as { members?: unknown } | undefined;
+    if (!Array.isArray(data?.members)) {
+      throw new HutongError('ERR_TUNNEL_UNAVAILABLE', '即时通讯服务器响应格式错误：没有 members');
     }
-    const body = (await response.json().catch(() => null)) as { data?: { members?: string[] } } | null;
-    if (!response.ok || !Array.isArray(body?.data?.members)) {
-      throw new HutongError('ERR_TUNNEL_UNAVAILABLE', `Hutong answered ${response.status} to /im/groups`);
-    }
-    return body.data.members;
+    return data.members as string[];
   }
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { encodeMessage, HutongError, type PushPacket, type RoomsRequest } from '@hutong/protocol';
-import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
+import { checkTunnelSignature } from '@hutong/protocol/wafer-signature';
 import { HandlerReceiver, type TunnelHandler, type TunnelRouter, WebhookReceiver } from '@hutong/server';
+import { signedCall } from '../signed-call.js';
 
 export interface TunnelGrant {
   tunnelId: string;
@@ -75,39 +76,15 @@ const read = <T>(value: T | (() => T)): T => (typeof value === 'function' ? (val
 export class RemoteTunnelBackend implements TunnelBackend {
   constructor(private readonly options: RemoteTunnelOptions) {}
 
-  private async call(path: string, payload: unknown, withKey: boolean): Promise<Record<string, unknown>> {
+  private call(path: string, payload: unknown, withKey: boolean): Promise<Record<string, unknown>> {
     const key = read(this.options.signatureKey);
-    const data = JSON.stringify(payload);
     const tcId = createHash('md5')
       .update(read(this.options.serverHost ?? ''))
       .digest('hex');
-    const body = { data, tcId, ...(withKey ? { tcKey: key } : {}), signature: tunnelSignature(data, key) };
-    let response: Response;
-    try {
-      response = await fetch(`${read(this.options.tunnelServerUrl).replace(/\/+$/, '')}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(read(this.options.timeoutMs ?? 30_000)),
-      });
-    } catch (cause) {
-      throw new HutongError('ERR_TUNNEL_UNAVAILABLE', '请求信道 API 失败，网络异常或信道服务器错误', {
-        cause,
-      });
-    }
-    let json: Record<string, unknown>;
-    try {
-      json = (await response.json()) as Record<string, unknown>;
-    } catch {
-      throw new HutongError('ERR_TUNNEL_UNAVAILABLE', '信道服务器响应格式错误，无法解析 JSON 字符串');
-    }
-    if (response.status !== 200 || json['code'] !== 0) {
-      throw new HutongError(
-        'ERR_TUNNEL_UNAVAILABLE',
-        `信道服务调用失败：${String(json['code'])} - ${String(json['message'])}`,
-      );
-    }
-    return json;
+    return signedCall(`${read(this.options.tunnelServerUrl).replace(/\/+$/, '')}${path}`, payload, key, {
+      timeoutMs: read(this.options.timeoutMs ?? 30_000),
+      extra: { tcId, ...(withKey ? { tcKey: key } : {}) },
+    });
   }
 
   async requestConnect(receiveUrl: string): Promise<TunnelGrant> {
