@@ -1,3 +1,5 @@
+import type { ImMessageView } from '@hutong/protocol/im';
+
 /**
  * Where IM messages live. One interface, a shared test suite, three implementations (SQLite by
  * default; MariaDB/MySQL and PostgreSQL through Kysely).
@@ -67,17 +69,7 @@ export const conversationOf = (sender: string, target: string, group: boolean): 
   group ? `g:${target}` : sender < target ? `c:${sender}|${target}` : `c:${target}|${sender}`;
 
 /** A stored message as Hutong shows it outside (HTTP history, webhooks). */
-export interface MessageView {
-  sid: number;
-  seq: number;
-  conv: string;
-  from: string;
-  to: string;
-  fp: string | null;
-  typeu: number;
-  content: string;
-  createdAt: number;
-}
+export type MessageView = ImMessageView;
 
 export const messageView = (m: StoredMessage): MessageView => ({
   sid: m.sid,
