@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { service } from '../../testing/services.js';
+import { json, quantile, request } from '../support.js';
 
 const USERS = Number(process.env.BENCH_IM_USERS ?? 200);
 const RATE = Number(process.env.BENCH_IM_RATE ?? 2000);
@@ -70,24 +71,6 @@ async function stopServer(server: Server): Promise<void> {
   if (server.dir) rmSync(server.dir, { recursive: true, force: true });
 }
 
-function request(child: ChildProcess, message: object, reply: string): Promise<any> {
-  return new Promise((resolve) => {
-    const on = (m: { op: string }) => {
-      if (m.op === reply) {
-        child.off('message', on);
-        resolve(m);
-      }
-    };
-    child.on('message', on);
-    child.send(message);
-  });
-}
-
-const json = async (url: string) => (await fetch(url)).json() as Promise<any>;
-const quantile = (values: number[], q: number) => {
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-};
 const median = (values: number[]) => quantile(values, 0.5);
 
 /** Busy and total jiffies of the whole machine (every process, Redis and PostgreSQL included). */

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import { service } from '../../testing/services.js';
+import { json, quantile, request } from '../support.js';
 
 const N = Number(process.env.BENCH_TUNNEL_CONNECTIONS ?? 5000);
 const BROADCASTS = Number(process.env.BENCH_BROADCASTS ?? 20);
@@ -39,25 +40,6 @@ async function startServer(
   });
   return { child, url: (JSON.parse(line) as { url: string }).url };
 }
-
-function request(child: ChildProcess, message: object, reply: string): Promise<any> {
-  return new Promise((resolve) => {
-    const on = (m: { op: string }) => {
-      if (m.op === reply) {
-        child.off('message', on);
-        resolve(m);
-      }
-    };
-    child.on('message', on);
-    child.send(message);
-  });
-}
-
-const json = async (url: string, init?: RequestInit) => (await fetch(url, init)).json() as Promise<any>;
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-};
 
 interface Row {
   kind: Kind;
