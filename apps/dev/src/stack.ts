@@ -1,10 +1,9 @@
+import { type ChatRoom, type Demos, type RegisterDemosOptions, registerDemos } from '@hutong/demos';
 import { hutongFastify } from '@hutong/node-sdk/fastify';
-import type { WxUserInfo } from '@hutong/protocol';
 import { type AppCredentials, createHutong, type Hutong, loadConfig } from '@hutong/server';
 import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ChatRoom } from './chat-room.js';
 
 /** The development app, known to the embedded simulator. Never use these outside development. */
 export const devApp: AppCredentials = {
@@ -18,6 +17,7 @@ export interface DevStack {
   hutong: Hutong;
   sim: WeChatSim;
   chat: ChatRoom;
+  demos: Demos;
   close(): Promise<void>;
 }
 
@@ -30,12 +30,15 @@ export interface DevStackOptions {
    * CORS headers).
    */
   setup?: (app: FastifyInstance) => void | Promise<void>;
+  /** The demos' store and pages directory (default: on the IM store's database; `apps/demos/dist`). */
+  demos?: RegisterDemosOptions;
 }
 
 /**
  * What `npm start` runs: the Hutong server, the WeChat simulator under `/__wx` (Hutong's WeChat
- * client calls it over HTTP, as it would call api.weixin.qq.com), and the Wafer 2 demo business
- * routes `/weapp/login`, `/weapp/user` and the chat room at `/weapp/tunnel`.
+ * client calls it over HTTP, as it would call api.weixin.qq.com), the Wafer 2 login routes
+ * `/weapp/login` and `/weapp/user`, and the demos (`@hutong/demos`): their business routes under
+ * `/weapp` (the chat room at `/weapp/tunnel`) and their pages at `/`.
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const config = loadConfig(options.env ?? process.env, {
@@ -58,11 +61,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     code: 0,
     data: request.wxInfo?.userinfo,
   }));
-  const chat = new ChatRoom(hutong.tunnels);
-  app.get('/weapp/tunnel', { preHandler: app.hutong.requireSession }, async (request) => ({
-    code: 0,
-    data: chat.open((request.wxInfo?.userinfo ?? {}) as WxUserInfo),
-  }));
+  const demos = await registerDemos(app, hutong, options.demos);
   await options.setup?.(app);
 
   await hutong.listen();
@@ -70,10 +69,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     url: hutong.publicUrl,
     hutong,
     sim,
-    chat,
-    close: () => {
-      chat.close();
-      return hutong.close();
+    chat: demos.chat,
+    demos,
+    close: async () => {
+      await hutong.close();
+      await demos.close();
     },
   };
 }

@@ -142,9 +142,13 @@ describe('@hutong/client on the simulator wx: tunnels', () => {
     tb.open();
     await until(() => wa.messages.filter((m) => m.type === 'people').length === 2, 'a sees b enter');
     assert.deepEqual(
-      wa.messages.map((m) => m.content.total),
+      wa.messages.filter((m) => m.type === 'people').map((m) => m.content.total),
       [1, 2],
     );
+    // Who is here: the newcomer alone learns the room's members on entering.
+    const members = wb.messages.find((m) => m.type === 'members')!;
+    assert.deepEqual(members.content.list.map((u: { nickName: string }) => u.nickName), ['甲', '乙']);
+    assert.equal(wa.messages.filter((m) => m.type === 'members').length, 1, 'a got its own list only');
     tb.emit('speak', { word: '你好' });
     await until(() => wa.messages.some((m) => m.type === 'speak'), 'a hears b');
     const said = wa.messages.find((m) => m.type === 'speak')!;

@@ -29,3 +29,10 @@ export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-sessio
 export type * from './session-store.js';
 export { SqlSessionStore, type SqlSessionStoreOptions } from './sql-session-store.js';
 export { SqliteSessionStore, type SqliteSessionStoreOptions } from './sqlite-session-store.js';
+export { retryTransient, type SqlKind, withMigrationLock } from './sql-dialect.js';
+export {
+  type DatabaseKind,
+  type DatabaseOptions,
+  openDatabase,
+  type SqlStoreOptions,
+} from './sql-pools.js';

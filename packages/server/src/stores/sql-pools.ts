@@ -4,7 +4,15 @@
  * connections a timeout left unusable, so a stalled or restarted database costs a failed call,
  * never a stuck pool.
  */
-import { Kysely, MysqlDialect, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import Database from 'better-sqlite3';
+import {
+  Kysely,
+  MysqlDialect,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  SqliteDialect,
+} from 'kysely';
 import { createPool, type Pool as Mysql2Pool, type PoolConnection, type QueryError } from 'mysql2';
 import pg from 'pg';
 import type { SqlDatabase, SqlKind } from './sql-dialect.js';
@@ -146,5 +154,27 @@ export function connect<DB = SqlDatabase>(options: SqlConnectOptions): Kysely<DB
   return new Kysely<DB>({
     dialect: new MysqlDialect({ pool: timedMysqlPool(pool, options.queryTimeoutMs) }),
     plugins,
+  });
+}
+
+/** Where an application's own tables live: Hutong's SQL store options, or a SQLite file. */
+export type DatabaseOptions = { kind: 'sqlite'; file: string } | SqlStoreOptions;
+
+export type DatabaseKind = 'sqlite' | SqlKind;
+
+/**
+ * A Kysely database on the same seam as Hutong's stores, for application tables (the demos):
+ * SQLite through better-sqlite3 (WAL, a busy timeout), or MySQL/PostgreSQL through the pools above,
+ * with `tables` renamed to `<tablePrefix><name>` (default `hutong_`).
+ */
+export function openDatabase<DB>(options: DatabaseOptions, tables: readonly string[]): Kysely<DB> {
+  if (options.kind !== 'sqlite') return connect<DB>(connectOptions(options, tables));
+  const database = new Database(options.file);
+  database.pragma('busy_timeout = 5000');
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  return new Kysely<DB>({
+    dialect: new SqliteDialect({ database }),
+    plugins: [tablePrefixPlugin('hutong_', tables)],
   });
 }

@@ -3,8 +3,9 @@ import { HandlerReceiver, type TunnelHub } from '@hutong/server';
 
 /**
  * The Wafer demo chat room on the tunnel hub, in process: on connect everyone gets
- * `people {total, enter}`, a `speak {word}` becomes `speak {who, word}` for everyone, and on close
- * `people {total, leave}`. Users are known from the session that asked for the tunnel.
+ * `people {total, enter}` and the newcomer alone `members {list}` (who is here), a `speak {word}`
+ * becomes `speak {who, word}` for everyone, and on close `people {total, leave}`. Users are known
+ * from the session that asked for the tunnel.
  */
 export class ChatRoom {
   /** Tunnels asked for but not connected yet, with when they were asked for. */
@@ -40,17 +41,20 @@ export class ChatRoom {
     clearInterval(this.#sweeper);
   }
 
+  #send(tunnelIds: string[], type: string, content: unknown): void {
+    if (tunnelIds.length === 0) return;
+    this.hub.push([{ tunnelIds, type: 'message', content: encodeMessage(type, content) }]);
+  }
+
   #broadcast(type: string, content: unknown): void {
-    if (this.#members.size === 0) return;
-    this.hub.push([
-      { tunnelIds: [...this.#members.keys()], type: 'message', content: encodeMessage(type, content) },
-    ]);
+    this.#send([...this.#members.keys()], type, content);
   }
 
   #enter(id: string): void {
     const user = this.#pending.get(id)?.user ?? {};
     this.#pending.delete(id);
     this.#members.set(id, user);
+    this.#send([id], 'members', { list: [...this.#members.values()] });
     this.#broadcast('people', { total: this.#members.size, enter: user });
   }
 

@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { Hutong } from '@hutong/server';
+import type { FastifyInstance } from 'fastify';
+import { ChatRoom } from './chat-room.js';
+import { type DemoStore, SqlDemoStore } from './demo-store.js';
+import { demoRoutes } from './routes.js';
+
+export * from './chat-room.js';
+export * from './demo-store.js';
+export * from './drawing.js';
+export * from './routes.js';
+export * from './schemas.js';
+
+/** Where `npm run build:web` puts the pages. */
+export const demoPagesDir = new URL('../dist/', import.meta.url).pathname;
+
+export interface Demos {
+  chat: ChatRoom;
+  store: DemoStore;
+  close(): Promise<void>;
+}
+
+export interface RegisterDemosOptions {
+  /** Default: a store on the IM store's database (`demos.sqlite` next to `im.sqlite` for SQLite). */
+  store?: DemoStore;
+  /** Where the built pages are; default `demoPagesDir`. */
+  pagesDir?: string;
+}
+
+/** The demo store on the same database as Hutong's IM messages: SQLite, MySQL or PostgreSQL. */
+export function defaultDemoStore(config: Hutong['config']): DemoStore {
+  const im = config.im.store;
+  if (im.kind !== 'sqlite') return new SqlDemoStore({ kind: im.kind, url: im.url });
+  const file = im.file === ':memory:' ? ':memory:' : join(config.dataDir, 'demos.sqlite');
+  return new SqlDemoStore({ kind: 'sqlite', file });
+}
+
+/**
+ * The demos on a dev stack's Fastify app (with `@hutong/node-sdk/fastify` registered): business
+ * routes under `/weapp` and the built pages at `/` (`/chat/`, `/doodle/`, `/im-chat/`).
+ */
+export async function registerDemos(
+  app: FastifyInstance,
+  hutong: Hutong,
+  options: RegisterDemosOptions = {},
+): Promise<Demos> {
+  const store = options.store ?? defaultDemoStore(hutong.config);
+  await store.migrate();
+  const chat = new ChatRoom(hutong.tunnels);
+  await app.register(demoRoutes, { prefix: '/weapp', store, chat, imStore: hutong.imStore });
+  const pagesDir = options.pagesDir ?? demoPagesDir;
+  if (existsSync(join(pagesDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: pagesDir, prefix: '/', wildcard: false, index: 'index.html', redirect: true });
+  } else {
+    hutong.logger.warn({ pagesDir }, 'demo pages are not built: run `npm run build:web`');
+    app.get('/', (_request, reply) =>
+      reply.type('text/plain; charset=utf-8').send('The demo pages are not built: run `npm run build:web`.\n'),
+    );
+  }
+  return {
+    chat,
+    store,
+    close: async () => {
+      chat.close();
+      await store.close();
+    },
+  };
+}
