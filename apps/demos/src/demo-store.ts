@@ -106,10 +106,10 @@ export class SqlDemoStore implements DemoStore {
   async migrate(): Promise<void> {
     const kind = this.#kind;
     /** Keys are short text; MySQL indexes only sized VARCHARs, and needs MEDIUMTEXT past 64 KB. */
-    const key = (size: number): RawBuilder<unknown> => (kind === 'mysql' ? sql.raw(`varchar(${size})`) : sql`text`);
+    const key = (size: number): RawBuilder<unknown> =>
+      kind === 'mysql' ? sql.raw(`varchar(${size})`) : sql`text`;
     const big = kind === 'mysql' ? sql`mediumtext` : sql`text`;
-    const suffix =
-      kind === 'mysql' ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin` : sql``;
+    const suffix = kind === 'mysql' ? sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin` : sql``;
     const steps = async (db: Kysely<DemoDatabase>) => {
       await db.schema
         .createTable('demo_profiles')

@@ -52,11 +52,19 @@ export async function registerDemos(
   await app.register(demoRoutes, { prefix: '/weapp', store, chat, imStore: hutong.imStore });
   const pagesDir = options.pagesDir ?? demoPagesDir;
   if (existsSync(join(pagesDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: pagesDir, prefix: '/', wildcard: false, index: 'index.html', redirect: true });
+    await app.register(fastifyStatic, {
+      root: pagesDir,
+      prefix: '/',
+      wildcard: false,
+      index: 'index.html',
+      redirect: true,
+    });
   } else {
     hutong.logger.warn({ pagesDir }, 'demo pages are not built: run `npm run build:web`');
     app.get('/', (_request, reply) =>
-      reply.type('text/plain; charset=utf-8').send('The demo pages are not built: run `npm run build:web`.\n'),
+      reply
+        .type('text/plain; charset=utf-8')
+        .send('The demo pages are not built: run `npm run build:web`.\n'),
     );
   }
   return {

@@ -51,7 +51,10 @@ export function cleanName(raw: string, what: string): string {
   const name = raw.trim();
   const length = [...name].length;
   if (length === 0 || length > MAX_NAME || CONTROL.test(name)) {
-    throw new DemoError('ERR_DEMO_BAD_INPUT', `${what} must be 1-${MAX_NAME} characters, without control characters`);
+    throw new DemoError(
+      'ERR_DEMO_BAD_INPUT',
+      `${what} must be 1-${MAX_NAME} characters, without control characters`,
+    );
   }
   return name;
 }
@@ -78,7 +81,8 @@ const ok = (data: unknown) => ({ code: 0, data });
 export const demoRoutes: FastifyPluginAsync<DemoRoutesOptions> = async (app, { store, chat, imStore }) => {
   const user = (request: FastifyRequest): WxUserInfo & { openId: string } => {
     const info = (request.wxInfo?.userinfo ?? {}) as WxUserInfo;
-    if (typeof info.openId !== 'string') throw new DemoError('ERR_DEMO_INTERNAL', 'session without an openid', 500);
+    if (typeof info.openId !== 'string')
+      throw new DemoError('ERR_DEMO_INTERNAL', 'session without an openid', 500);
     return info as WxUserInfo & { openId: string };
   };
   /** The chosen name, else the one WeChat's user data gave at login, else a default. */
@@ -89,12 +93,27 @@ export const demoRoutes: FastifyPluginAsync<DemoRoutesOptions> = async (app, { s
     };
 
   app.addHook('preHandler', app.hutong.requireSession);
+  // wx.request sends `content-type: application/json` on every method, so a DELETE arrives with
+  // that header and no body: an empty body is no body, anything else must be JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text as string));
+    } catch {
+      done(new DemoError('ERR_DEMO_BAD_INPUT', 'the body must be JSON'), undefined);
+    }
+  });
   app.setErrorHandler((error, request, reply: FastifyReply) => {
     const code = (error as { code?: unknown }).code;
     let demo: DemoError;
     if (error instanceof DemoError) demo = error;
     else if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      demo = new DemoError('ERR_DEMO_STROKE_TOO_LARGE', `a body is at most ${strokeLimits.maxBodyBytes / 1024} KB`, 413);
+      demo = new DemoError(
+        'ERR_DEMO_STROKE_TOO_LARGE',
+        `a body is at most ${strokeLimits.maxBodyBytes / 1024} KB`,
+        413,
+      );
     else if (typeof code === 'string' && code.startsWith('FST_ERR_CTP'))
       demo = new DemoError('ERR_DEMO_BAD_INPUT', 'the body must be JSON');
     else {
@@ -108,7 +127,9 @@ export const demoRoutes: FastifyPluginAsync<DemoRoutesOptions> = async (app, { s
 
   app.post('/profile', async (request) => {
     const { nickName } = body(ProfileBody, request.body);
-    return ok(await store.saveProfile({ openId: user(request).openId, nickName: cleanName(nickName, 'nickName') }));
+    return ok(
+      await store.saveProfile({ openId: user(request).openId, nickName: cleanName(nickName, 'nickName') }),
+    );
   });
 
   app.get('/tunnel', async (request) => {
@@ -135,7 +156,12 @@ export const demoRoutes: FastifyPluginAsync<DemoRoutesOptions> = async (app, { s
   app.post('/drawings', { bodyLimit: strokeLimits.maxBodyBytes }, async (request) => {
     const input = body(DrawingBody, request.body);
     const problem = checkStroke(input);
-    if (problem) throw new DemoError(problem.code, problem.message, problem.code === 'ERR_DEMO_STROKE_TOO_LARGE' ? 413 : 400);
+    if (problem)
+      throw new DemoError(
+        problem.code,
+        problem.message,
+        problem.code === 'ERR_DEMO_STROKE_TOO_LARGE' ? 413 : 400,
+      );
     const title = input.title === undefined || input.title.trim() === '' ? '' : input.title.trim();
     if ([...title].length > strokeLimits.maxTitle || CONTROL.test(title)) {
       throw new DemoError('ERR_DEMO_BAD_INPUT', `title must be at most ${strokeLimits.maxTitle} characters`);
@@ -152,7 +178,8 @@ export const demoRoutes: FastifyPluginAsync<DemoRoutesOptions> = async (app, { s
       },
       strokeLimits.maxDrawingsPerUser,
     );
-    if (!saved) throw new DemoError('ERR_DEMO_LIMIT', `at most ${strokeLimits.maxDrawingsPerUser} drawings each`, 409);
+    if (!saved)
+      throw new DemoError('ERR_DEMO_LIMIT', `at most ${strokeLimits.maxDrawingsPerUser} drawings each`, 409);
     return ok({ drawing: saved });
   });
 

@@ -147,7 +147,10 @@ describe('@hutong/client on the simulator wx: tunnels', () => {
     );
     // Who is here: the newcomer alone learns the room's members on entering.
     const members = wb.messages.find((m) => m.type === 'members')!;
-    assert.deepEqual(members.content.list.map((u: { nickName: string }) => u.nickName), ['甲', '乙']);
+    assert.deepEqual(
+      members.content.list.map((u: { nickName: string }) => u.nickName),
+      ['甲', '乙'],
+    );
     assert.equal(wa.messages.filter((m) => m.type === 'members').length, 1, 'a got its own list only');
     tb.emit('speak', { word: '你好' });
     await until(() => wa.messages.some((m) => m.type === 'speak'), 'a hears b');

@@ -27,8 +27,6 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
 
 export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-session-store.js';
 export type * from './session-store.js';
-export { SqlSessionStore, type SqlSessionStoreOptions } from './sql-session-store.js';
-export { SqliteSessionStore, type SqliteSessionStoreOptions } from './sqlite-session-store.js';
 export { retryTransient, type SqlKind, withMigrationLock } from './sql-dialect.js';
 export {
   type DatabaseKind,
@@ -36,3 +34,5 @@ export {
   openDatabase,
   type SqlStoreOptions,
 } from './sql-pools.js';
+export { SqlSessionStore, type SqlSessionStoreOptions } from './sql-session-store.js';
+export { SqliteSessionStore, type SqliteSessionStoreOptions } from './sqlite-session-store.js';
