@@ -13,6 +13,7 @@ export const errorRegistry = {
   ERR_PARA_MISSING: { status: 400, retry: false, wafer1: 1011, message: 'para is missing' },
   ERR_NOT_FOUND: { status: 404, retry: false, wafer1: 1003, message: 'No such route' },
   ERR_FORBIDDEN: { status: 403, retry: false, wafer1: 1003, message: 'Not allowed for this user' },
+  ERR_ADMIN_TOKEN: { status: 401, retry: false, wafer1: 1003, message: 'A valid admin token is required' },
   ERR_APP_UNKNOWN: { status: 400, retry: false, wafer1: 1012, message: 'The app id is not configured' },
 
   ERR_WX_CODE_INVALID: {

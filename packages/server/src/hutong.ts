@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { AuthService } from './auth/auth-service.js';
 import { HttpWeChatApi, type WeChatApi } from './auth/wechat-api.js';
 import type { Broker } from './brokers/broker.js';
@@ -15,6 +16,10 @@ import { imRoutes } from './im/im-routes.js';
 import { imWebhook } from './im/im-webhook.js';
 import type { MessageStore } from './im/message-store.js';
 import { sessionLoginVerifier } from './im/session-verifier.js';
+import { adminRoutes } from './metrics/admin-routes.js';
+import { ErrorLog } from './metrics/error-log.js';
+import { createMetrics } from './metrics/metrics.js';
+import { NodeStats } from './metrics/node-stats.js';
 import { createSessionStore } from './stores/index.js';
 import type { SessionStore } from './stores/session-store.js';
 import { CONNECT_PATH, type TunnelHub } from './tunnel/tunnel-hub.js';
@@ -32,6 +37,10 @@ export interface Hutong {
   im: ImHub;
   imStore: MessageStore;
   logger: Logger;
+  /** This node's metrics (what `/metrics` exports) and the dashboard's cluster view. */
+  metrics: Registry;
+  nodeStats: NodeStats;
+  errors: ErrorLog;
   /** Where clients reach this node (config.publicUrl, with the bound port once listening on port 0). */
   readonly publicUrl: string;
   /** Starts listening on config.host:config.port; resolves to the bound address. */
@@ -131,9 +140,11 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     loginRatePerIp: { limit: config.loginRatePerIp, windowMs: 60_000 },
     loginRatePerUser: { limit: config.loginRatePerUser, windowMs: 60_000 },
   });
+  const errors = new ErrorLog();
   const app = createHttpServer({
     auth,
     logger,
+    errors,
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
   });
   let publicUrl = config.publicUrl;
@@ -176,6 +187,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
       ? {}
       : { maxMessagesPerSecond: options.imMaxMessagesPerSecond }),
     logger,
+    onError: (code, message) => errors.record(`im:${code}`, 'im', message),
   });
   upgrades.register(IM_PATH, im.handleUpgrade);
   app.register(imRoutes, { prefix: IM_PATH, store: imStore, auth, keys: [config.tunnelSignatureKey] });
@@ -195,6 +207,12 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
       },
     },
   });
+
+  const metrics = createMetrics({ nodeId: broker.nodeId, tunnels, router, im, auth, errors });
+  const nodeStats = new NodeStats({ nodeId: broker.nodeId, registry: metrics, errors, broker, logger });
+  if (config.adminToken) {
+    app.register(adminRoutes, { token: config.adminToken, registry: metrics, stats: nodeStats });
+  }
 
   const purgeEvery = options.purgeIntervalMs ?? 600_000;
   const purge =
@@ -216,6 +234,9 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     im,
     imStore,
     logger,
+    metrics,
+    nodeStats,
+    errors,
     get publicUrl() {
       return publicUrl;
     },
@@ -225,10 +246,12 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
       if (config.port === 0 && bound && typeof bound === 'object') {
         publicUrl = publicUrl.replace(/:0$/, `:${bound.port}`);
       }
+      if (config.adminToken) nodeStats.start();
       return address;
     },
     async close() {
       if (purge) clearInterval(purge);
+      nodeStats.stop();
       await router.close();
       await im.close();
       await app.close();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   HutongError,
+  isHutongError,
   type PhoneInfo,
   type PublicUser,
   type WxProfile,
@@ -125,7 +126,22 @@ export class AuthService {
     return app;
   }
 
+  /** Logins by outcome: `ok`, or the error code they failed with (metrics). */
+  readonly logins = new Map<string, number>();
+
   async login(input: LoginInput): Promise<LoginResult> {
+    let outcome = 'ok';
+    try {
+      return await this.#login(input);
+    } catch (error) {
+      outcome = isHutongError(error) ? error.code : 'ERR_INTERNAL';
+      throw error;
+    } finally {
+      this.logins.set(outcome, (this.logins.get(outcome) ?? 0) + 1);
+    }
+  }
+
+  async #login(input: LoginInput): Promise<LoginResult> {
     if (input.ip) this.perIp.hit(input.ip);
     const app = this.app(input.appid);
     const wx = await this.wechat.code2Session(app, input.code);

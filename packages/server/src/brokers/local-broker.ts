@@ -10,6 +10,7 @@ export class LocalBus {
   readonly owners = new Map<string, string>();
   readonly presence = new Map<string, Set<string>>();
   readonly signalListeners = new Map<string, (signals: ImSignal[]) => void>();
+  readonly reports = new Map<string, string>();
 }
 
 export class LocalBroker implements Broker {
@@ -81,7 +82,16 @@ export class LocalBroker implements Broker {
     this.#bus.signalListeners.set(this.nodeId, listener);
   }
 
+  async report(stats: string): Promise<void> {
+    this.#bus.reports.set(this.nodeId, stats);
+  }
+
+  async reports(): Promise<Map<string, string>> {
+    return new Map(this.#bus.reports);
+  }
+
   async close(): Promise<void> {
+    this.#bus.reports.delete(this.nodeId);
     this.#bus.nodes.delete(this.nodeId);
     this.#bus.signalListeners.delete(this.nodeId);
     for (const nodes of this.#bus.presence.values()) nodes.delete(this.nodeId);

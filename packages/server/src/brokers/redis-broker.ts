@@ -49,7 +49,7 @@ export class RedisBroker implements Broker {
     for (const client of [this.#redis, this.#sub]) client.on('error', () => {});
   }
 
-  #key(kind: 'tunnel' | 'node' | 'imuser', id: string): string {
+  #key(kind: 'tunnel' | 'node' | 'imuser' | 'stats', id: string): string {
     return `${this.#prefix}${kind}:${id}`;
   }
 
@@ -167,8 +167,31 @@ export class RedisBroker implements Broker {
     this.#onSignals = listener;
   }
 
+  report(stats: string): Promise<void> {
+    return guard('redis', 'report', async () => {
+      await this.#redis.hset(this.#key('stats', 'nodes'), this.nodeId, stats);
+    });
+  }
+
+  reports(): Promise<Map<string, string>> {
+    return guard('redis', 'reports', async () => {
+      const all = await this.#redis.hgetall(this.#key('stats', 'nodes'));
+      const nodes = Object.keys(all);
+      const found = new Map<string, string>();
+      if (nodes.length === 0) return found;
+      const alive = await this.#redis.mget(nodes.map((n) => this.#key('node', n)));
+      const dead = nodes.filter((_, i) => alive[i] === null);
+      if (dead.length > 0) await this.#redis.hdel(this.#key('stats', 'nodes'), ...dead);
+      nodes.forEach((node, i) => {
+        if (alive[i] !== null) found.set(node, all[node]!);
+      });
+      return found;
+    });
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
+    await this.#redis.hdel(this.#key('stats', 'nodes'), this.nodeId).catch(() => {});
     await this.#redis.del(this.#key('node', this.nodeId)).catch(() => {});
     this.#redis.disconnect();
     this.#sub.disconnect();

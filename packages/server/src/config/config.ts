@@ -42,6 +42,8 @@ export interface HutongConfig {
     /** The business server's IM webhook (split mode), and which answers Hutong waits for. */
     webhook: { url: string; verify: boolean; filter: boolean } | undefined;
   };
+  /** Bearer token for `/metrics` and the `/admin` dashboard; unset means neither exists. */
+  adminToken: string | undefined;
   logLevel: string;
 }
 
@@ -151,6 +153,18 @@ function imStore(env: Env, dataDir: string, sessions: SessionStoreOptions): Huto
   throw new ConfigError('HUTONG_IM_STORE', `expected sqlite, mysql or postgres, got "${kind}"`);
 }
 
+function adminToken(env: Env): string | undefined {
+  const token = read(env, 'HUTONG_ADMIN_TOKEN');
+  if (token === undefined) return undefined;
+  if (token.length < 16 || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError(
+      'HUTONG_ADMIN_TOKEN',
+      'expected at least 16 printable ASCII characters without spaces (e.g. `openssl rand -hex 24`)',
+    );
+  }
+  return token;
+}
+
 function imWebhook(env: Env): HutongConfig['im']['webhook'] {
   const url = read(env, 'HUTONG_IM_WEBHOOK_URL');
   if (!url) return undefined;
@@ -227,6 +241,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
       singleDevice: bool(env, 'HUTONG_IM_SINGLE_DEVICE', false),
       webhook: imWebhook(env),
     },
+    adminToken: adminToken(env),
     logLevel: read(env, 'HUTONG_LOG_LEVEL') ?? 'info',
   };
 }

@@ -1,6 +1,7 @@
 import { HutongError } from '@hutong/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
+import type { ErrorLog } from '../metrics/error-log.js';
 import { apiRoutes } from './api-routes.js';
 import { apiErrorBody, asHutongError } from './errors.js';
 import { wafer1AuthRoutes } from './wafer1-auth-routes.js';
@@ -20,7 +21,13 @@ export interface HttpServerOptions {
   trustProxy?: string;
   /** Readiness probe: throw when a dependency is down. */
   ready?: () => Promise<void>;
+  /** Where error answers are recorded by code (metrics, dashboard). */
+  errors?: ErrorLog;
 }
+
+/** The registry code in an error answer's JSON (Hutong's, Wafer 2's and the demos' bodies carry one). */
+const ERROR_CODE =
+  /"(?:code|error)"\s*:\s*"(ERR_[A-Z0-9_]{1,60})"(?:\s*,\s*"message"\s*:\s*"((?:[^"\\]|\\.){0,200}))?/;
 
 /** Header values that must never reach a log line. */
 export const redactedPaths = [
@@ -48,6 +55,17 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
   });
 
+  const errors = options.errors;
+  if (errors) {
+    // Every error answer, whichever route or plugin made it, counted by its code.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (reply.statusCode >= 400 && typeof payload === 'string' && payload.length < 4096) {
+        const found = ERROR_CODE.exec(payload);
+        errors.record(found?.[1] ?? `HTTP_${reply.statusCode}`, 'http', found?.[2] ?? '');
+      }
+      return payload;
+    });
+  }
   app.setErrorHandler((error, request, reply) => {
     const hutong = asHutongError(error);
     if (hutong.code === 'ERR_INTERNAL') request.log.error({ err: error }, 'request failed');

@@ -62,6 +62,8 @@ export interface ImHubOptions {
   maxMessagesPerSecond?: number;
   hooks?: ImHooks;
   logger?: Logger;
+  /** Every error frame sent to a client (metrics): MobileIMSDK's code and the message. */
+  onError?: (code: number, message: string) => void;
   /**
    * The cluster: presence of users' devices and signals between nodes. Every node must share one
    * MessageStore (MySQL or PostgreSQL); a node reads other nodes' messages from it.
@@ -101,13 +103,28 @@ export class ImHub {
   readonly #byWs = new Map<WebSocket, ImDevice>();
   /** Every open connection and when it last sent a frame (idle expiry). */
   readonly #seen = new Map<WebSocket, number>();
-  readonly #options: Required<Omit<ImHubOptions, 'hooks' | 'logger' | 'verifyLogin' | 'store' | 'broker'>>;
+  readonly #options: Required<
+    Omit<ImHubOptions, 'hooks' | 'logger' | 'verifyLogin' | 'store' | 'broker' | 'onError'>
+  >;
   readonly #broker: Broker | undefined;
   readonly #store: MessageStore;
   readonly #verify: ImHubOptions['verifyLogin'];
   readonly #hooks: ImHooks;
   readonly #logger: Logger | undefined;
+  readonly #onError: ImHubOptions['onError'];
   readonly #timer: NodeJS.Timeout;
+  /** Users with a device logged in on this node. */
+  get userCount(): number {
+    return this.#users.size;
+  }
+
+  /** Devices logged in on this node. */
+  get deviceCount(): number {
+    let devices = 0;
+    for (const byDevice of this.#users.values()) devices += byDevice.size;
+    return devices;
+  }
+
   readonly stats = {
     accepted: 0,
     duplicates: 0,
@@ -124,6 +141,7 @@ export class ImHub {
     this.#verify = options.verifyLogin;
     this.#hooks = options.hooks ?? {};
     this.#logger = options.logger;
+    this.#onError = options.onError;
     this.#broker = options.broker;
     this.#broker?.onSignals((signals) => this.#onSignals(signals));
     this.#options = {
@@ -658,6 +676,13 @@ export class ImHub {
   }
 
   #send(ws: WebSocket, frame: Protocal): void {
+    if (frame.type === imTypes.error && this.#onError) {
+      const { errorCode, errorMsg } = JSON.parse(frame.dataContent ?? '{}') as {
+        errorCode: number;
+        errorMsg: string;
+      };
+      this.#onError(errorCode, errorMsg);
+    }
     this.#sendText(ws, encodeProtocal(frame));
   }
 

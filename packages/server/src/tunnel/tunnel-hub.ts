@@ -117,7 +117,7 @@ export class TunnelHub {
   readonly #logger: Logger | undefined;
   readonly #sweeper: NodeJS.Timeout;
   /** Events dropped or failed per type, for metrics and tests. */
-  readonly stats = { slowConsumers: 0, heartbeatTimeouts: 0, badFrames: 0 };
+  readonly stats = { slowConsumers: 0, heartbeatTimeouts: 0, badFrames: 0, messagesIn: 0, messagesOut: 0 };
 
   constructor(options: TunnelHubOptions) {
     this.#options = {
@@ -318,6 +318,7 @@ export class TunnelHub {
       return false;
     }
     sendPrepared(socket, frame);
+    if (type === 'message') this.stats.messagesOut += 1;
     if (type === 'close') socket.close(tunnelCloseCodes.normal, 'closed by server');
     return true;
   }
@@ -401,6 +402,7 @@ export class TunnelHub {
         ws.send('pong');
         break;
       case 'message':
+        this.stats.messagesIn += 1;
         this.#emit(tunnel, { tunnelId: tunnel.id, type: 'message', content: frame.value.content ?? '' });
         break;
       case 'emit': {
@@ -412,6 +414,7 @@ export class TunnelHub {
           this.stats.badFrames += 1;
           break;
         }
+        this.stats.messagesIn += 1;
         this.#emit(
           tunnel,
           { tunnelId: tunnel.id, type: 'message', content: content.slice(colon + 1) },

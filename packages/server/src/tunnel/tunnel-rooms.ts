@@ -22,6 +22,11 @@ export class TunnelRooms {
     this.#maxName = limits.maxRoomName ?? 128;
   }
 
+  /** Rooms with at least one tunnel. */
+  get size(): number {
+    return this.#members.size;
+  }
+
   join(room: string, tunnelId: string): void {
     if (room.length === 0 || room.length > this.#maxName) {
       throw new HutongError('ERR_BAD_REQUEST', `Room names have 1 to ${this.#maxName} characters`);

@@ -107,5 +107,19 @@ export function brokerSuite(
       assert.deepEqual(got[10], { kind: 'frame', userId: 'u', frame: '{"type":60}' });
       assert.equal(b.inbox.length, 0, 'signals are not push packets');
     });
+
+    it('stats reports: the latest per live node, replaced on each report, gone when the node dies', async () => {
+      const c = await cluster();
+      const [a, b] = [await c.node(), await c.node()];
+      await a.broker.report('{"n":1}');
+      await a.broker.report('{"n":2}');
+      await b.broker.report('{"n":3}');
+      const found = await b.broker.reports();
+      assert.equal(found.get(a.broker.nodeId), '{"n":2}');
+      assert.equal(found.get(b.broker.nodeId), '{"n":3}');
+      await a.kill();
+      await eventually(async () => !(await b.broker.reports()).has(a.broker.nodeId), c.deathMs);
+      assert.equal((await b.broker.reports()).get(b.broker.nodeId), '{"n":3}');
+    });
   });
 }

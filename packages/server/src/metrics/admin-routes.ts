@@ -1,0 +1,63 @@
+/**
+ * The operator's endpoints, all behind the admin token (`Authorization: Bearer <token>`, compared
+ * in constant time): `/metrics` (Prometheus text) and `/admin/api/stats` (the dashboard's JSON),
+ * and the dashboard page itself at `/admin/` when it is built. Without a configured token none of
+ * them exist.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { HutongError } from '@hutong/protocol';
+import { safeEqual } from '@hutong/protocol/wechat-crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { NodeStats } from './node-stats.js';
+
+/** Where `npm run build:web` puts the dashboard page. */
+export const adminPageDir = new URL('../../admin/dist/', import.meta.url).pathname;
+
+export interface AdminRoutesOptions {
+  token: string;
+  registry: Registry;
+  stats: NodeStats;
+  /** Default `adminPageDir`. */
+  pageDir?: string;
+}
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+
+export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
+  const { token, registry, stats } = options;
+  const requireToken = async (request: FastifyRequest) => {
+    const given = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!given || !safeEqual(given, token)) throw new HutongError('ERR_ADMIN_TOKEN');
+  };
+
+  app.get('/metrics', { onRequest: requireToken }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+
+  app.get('/admin/api/stats', { onRequest: requireToken }, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return stats.view();
+  });
+
+  const pageDir = options.pageDir ?? adminPageDir;
+  if (existsSync(join(pageDir, 'index.html'))) {
+    await app.register(fastifyStatic, {
+      root: pageDir,
+      prefix: '/admin/',
+      decorateReply: false,
+      wildcard: false,
+      index: 'index.html',
+      redirect: true,
+    });
+  } else {
+    app.get('/admin/', (_request, reply) =>
+      reply
+        .type('text/plain; charset=utf-8')
+        .send('The dashboard page is not built: run `npm run build:web`.\n'),
+    );
+  }
+};
