@@ -37,9 +37,8 @@ async function call(method, path, data) {
   } catch (error) {
     throw new DemoError(error.type || 'ERR_NETWORK', error.message);
   }
-  const body = response.data;
-  if (response.statusCode === 200 && body && body.code === 0) return body.data;
-  const error = (body && body.error) || {};
+  const { code, data: result, error = {} } = response.data || {};
+  if (response.statusCode === 200 && code === 0) return result;
   throw new DemoError(
     typeof error.code === 'string' ? error.code : `HTTP_${response.statusCode}`,
     typeof error.message === 'string' ? error.message : `HTTP ${response.statusCode}`,
@@ -51,6 +50,5 @@ module.exports = {
   DemoError,
   get: (path) => call('GET', path),
   post: (path, data) => call('POST', path, data),
-  // An empty JSON body: servers that read `content-type: application/json` refuse no body at all.
-  del: (path) => call('DELETE', path, {}),
+  del: (path) => call('DELETE', path),
 };

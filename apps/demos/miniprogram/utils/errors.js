@@ -20,9 +20,10 @@ const messages = {
  * @param {Record<string, string>} [overrides]
  */
 function messageOf(error, overrides) {
-  const code = (error && (error.code || error.type)) || '';
-  if (overrides && overrides[code]) return overrides[code];
-  return messages[code] || `出错了，请稍后再试（${code || '未知错误'}）`;
+  const { code: given, type } = error || {};
+  const code = given || type || '';
+  const words = Object.assign({}, messages, overrides);
+  return words[code] || `出错了，请稍后再试（${code || '未知错误'}）`;
 }
 
 /** A toast that fits two lines of text (no icon). */

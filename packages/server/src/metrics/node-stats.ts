@@ -48,7 +48,7 @@ export interface ClusterStats {
 
 type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>[number];
 
-const valueOf = (metrics: Map<string, MetricJson>, name: string, match: Record<string, string> = {}) => {
+const sumOf = (metrics: Map<string, MetricJson>, name: string, match: Record<string, string> = {}) => {
   let total = 0;
   for (const value of metrics.get(name)?.values ?? []) {
     const labels = value.labels as Record<string, string | number>;
@@ -60,8 +60,8 @@ const valueOf = (metrics: Map<string, MetricJson>, name: string, match: Record<s
 /** One sample of this node, read from the registry `/metrics` exports. */
 export async function sampleNode(node: string, registry: Registry, errors: ErrorLog): Promise<NodeSample> {
   const metrics = new Map((await registry.getMetricsAsJSON()).map((m) => [m.name, m]));
-  const logins = valueOf(metrics, 'hutong_logins_total');
-  const loginsOk = valueOf(metrics, 'hutong_logins_total', { outcome: 'ok' });
+  const logins = sumOf(metrics, 'hutong_logins_total');
+  const loginsOk = sumOf(metrics, 'hutong_logins_total', { outcome: 'ok' });
   const byCode: Record<string, number> = {};
   for (const value of metrics.get('hutong_errors_total')?.values ?? []) {
     byCode[String(value.labels['code'])] = value.value;
@@ -69,15 +69,15 @@ export async function sampleNode(node: string, registry: Registry, errors: Error
   return {
     node,
     at: Date.now(),
-    tunnels: valueOf(metrics, 'hutong_tunnels'),
-    sockets: valueOf(metrics, 'hutong_tunnel_sockets'),
-    rooms: valueOf(metrics, 'hutong_tunnel_rooms'),
-    imUsers: valueOf(metrics, 'hutong_im_users'),
-    imDevices: valueOf(metrics, 'hutong_im_devices'),
-    tunnelIn: valueOf(metrics, 'hutong_tunnel_messages_total', { direction: 'in' }),
-    tunnelOut: valueOf(metrics, 'hutong_tunnel_messages_total', { direction: 'out' }),
-    imAccepted: valueOf(metrics, 'hutong_im_messages_total', { event: 'accepted' }),
-    imDelivered: valueOf(metrics, 'hutong_im_messages_total', { event: 'delivered' }),
+    tunnels: sumOf(metrics, 'hutong_tunnels'),
+    sockets: sumOf(metrics, 'hutong_tunnel_sockets'),
+    rooms: sumOf(metrics, 'hutong_tunnel_rooms'),
+    imUsers: sumOf(metrics, 'hutong_im_users'),
+    imDevices: sumOf(metrics, 'hutong_im_devices'),
+    tunnelIn: sumOf(metrics, 'hutong_tunnel_messages_total', { direction: 'in' }),
+    tunnelOut: sumOf(metrics, 'hutong_tunnel_messages_total', { direction: 'out' }),
+    imAccepted: sumOf(metrics, 'hutong_im_messages_total', { event: 'accepted' }),
+    imDelivered: sumOf(metrics, 'hutong_im_messages_total', { event: 'delivered' }),
     loginsOk,
     loginsFailed: logins - loginsOk,
     errors: byCode,

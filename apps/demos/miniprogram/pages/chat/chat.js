@@ -25,10 +25,10 @@ const errorText = {
 };
 
 /** `{openId, nickName}` as shown: never an empty name. */
-const member = (user) => ({
-  openId: String((user && user.openId) || ''),
-  nickName: String((user && user.nickName) || '匿名用户'),
-});
+const member = (user) => {
+  const { openId, nickName } = user || {};
+  return { openId: String(openId || ''), nickName: String(nickName || '匿名用户') };
+};
 
 Page({
   data: {
@@ -48,8 +48,8 @@ Page({
     // Who "me" is, to tell my messages apart; the tunnel shares this login.
     hutong
       .login()
-      .then((userInfo) => {
-        this.me = String((userInfo && userInfo.openId) || '');
+      .then(({ openId } = {}) => {
+        this.me = String(openId || '');
       })
       .catch((error) => showError(error));
   },

@@ -43,8 +43,8 @@ Page({
       .select('#doodle')
       .fields({ node: true, size: true })
       .exec((result) => {
-        const info = result && result[0];
-        if (!info || !info.node) {
+        const info = (result || [])[0] || {};
+        if (!info.node) {
           this.setData({ notice: '这台设备不支持 canvas 2d，请升级微信' });
           return;
         }
@@ -55,7 +55,10 @@ Page({
         this.canvas = canvas;
         this.ctx = canvas.getContext('2d');
         this.ctx.scale(ratio, ratio);
-        this.size = { width: Math.max(1, Math.round(info.width)), height: Math.max(1, Math.round(info.height)) };
+        this.size = {
+          width: Math.max(1, Math.round(info.width)),
+          height: Math.max(1, Math.round(info.height)),
+        };
       });
   },
 
@@ -66,7 +69,7 @@ Page({
   // ---- drawing ------------------------------------------------------------------------------
 
   onTouchStart(e) {
-    const touch = e.touches && e.touches[0];
+    const touch = (e.touches || [])[0];
     if (!this.ctx || !touch) return;
     this.replayToken = null;
     const { x, y } = clampPoint(touch.x, touch.y, this.size);
@@ -77,7 +80,7 @@ Page({
   },
 
   onTouchMove(e) {
-    const touch = e.touches && e.touches[0];
+    const touch = (e.touches || [])[0];
     const last = this.actions[this.actions.length - 1];
     if (!this.ctx || !touch || !last) return;
     const { x, y } = clampPoint(touch.x, touch.y, this.size);
@@ -100,14 +103,14 @@ Page({
     ctx.lineWidth = lineWidth * scale;
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
-    this.view = { scale, dx, dy };
+    this.transform = { scale, dx, dy };
   },
 
   segment(x1, y1, x2, y2) {
-    const { ctx, view } = this;
+    const { ctx, transform: t } = this;
     ctx.beginPath();
-    ctx.moveTo(view.dx + x1 * view.scale, view.dy + y1 * view.scale);
-    ctx.lineTo(view.dx + x2 * view.scale, view.dy + y2 * view.scale);
+    ctx.moveTo(t.dx + x1 * t.scale, t.dy + y1 * t.scale);
+    ctx.lineTo(t.dx + x2 * t.scale, t.dy + y2 * t.scale);
     ctx.stroke();
   },
 

@@ -49,13 +49,17 @@ Page({
       this.readUpTo = seq;
       this.render();
     });
-    im.on('messagesLost', (lost) => lost.forEach((m) => this.advance(m.fp, 'failed')));
+    im.on('messagesLost', (lost) => {
+      for (const m of lost) this.advance(m.fp, 'failed');
+    });
     im.on('refused', ({ message }) => this.advance(message.fp, 'failed'));
-    im.on('kicked', () => wx.showModal({ title: '已在其他设备登录', content: '这里的 IM 已断开', showCancel: false }));
+    im.on('kicked', () =>
+      wx.showModal({ title: '已在其他设备登录', content: '这里的 IM 已断开', showCancel: false }),
+    );
     im.on('authFailed', () => this.setData({ status: 'IM 登录失败，请重新打开页面' }));
     this.im = im;
-    this.ready = hutong.login().then((userInfo) => {
-      this.me = String((userInfo && userInfo.openId) || '');
+    this.ready = hutong.login().then(({ openId } = {}) => {
+      this.me = String(openId || '');
     });
     this.ready.then(() => im.connect()).catch((error) => showError(error));
     this.refresh();
@@ -152,7 +156,10 @@ Page({
       const { messages, reads } = await this.latest(chat);
       if (this.chat !== chat) return;
       this.readUpTo = Math.max(this.readUpTo, view.othersRead(reads, this.me));
-      this.show(messages.map((m) => view.itemOf(m, this.me)), true);
+      this.show(
+        messages.map((m) => view.itemOf(m, this.me)),
+        true,
+      );
     } catch (error) {
       showError(error);
     }
@@ -180,7 +187,11 @@ Page({
       const after = Math.max(0, first.seq - 1 - PAGE);
       const page = await this.im.history(chat.query, { after, limit: first.seq - 1 - after });
       if (this.chat !== chat) return;
-      this.show(page.messages.map((m) => view.itemOf(m, this.me)), false, `seq${first.seq}`);
+      this.show(
+        page.messages.map((m) => view.itemOf(m, this.me)),
+        false,
+        `seq${first.seq}`,
+      );
     } catch (error) {
       showError(error);
     } finally {
@@ -204,7 +215,8 @@ Page({
       return;
     }
     this.unread[key] = (this.unread[key] || 0) + 1;
-    const listed = (this.contacts || []).some((c) => c.openId === key) ||
+    const listed =
+      (this.contacts || []).some((c) => c.openId === key) ||
       (this.groups || []).some((g) => `g:${g.id}` === key);
     // Someone new, or a group I was just added to: the lists need them.
     if (listed) this.renderLists();
@@ -246,7 +258,9 @@ Page({
   show(items, bottom, anchor) {
     this.items = view.merge(this.items, items);
     const last = this.items[this.items.length - 1];
-    this.render(bottom ? last && (last.seq > 0 ? `seq${last.seq}` : `pending${this.items.length - 1}`) : anchor);
+    this.render(
+      bottom ? last && (last.seq > 0 ? `seq${last.seq}` : `pending${this.items.length - 1}`) : anchor,
+    );
     this.markShown();
   },
 
