@@ -80,6 +80,23 @@ describe('IM on the dev stack: logins are Hutong sessions', () => {
       body.messages.map((m) => [m.seq, m.from, m.content]),
       [[1, openidA, '你好']],
     );
+    const newest = await a.client.request({
+      url: `${stack.url}/im/history?with=${openidB}&before=9007199254740991`,
+    });
+    assert.deepEqual(
+      (newest.data as typeof body).messages.map((m) => m.seq),
+      [1],
+      'scrolling back starts from the newest',
+    );
+    assert.deepEqual(
+      (await a.client.request({ url: `${stack.url}/im/history?with=${openidB}&before=1` })).data,
+      {
+        ...(newest.data as object),
+        messages: [],
+      },
+    );
+    const both = await a.client.request({ url: `${stack.url}/im/history?with=${openidB}&after=0&before=5` });
+    assert.equal(both.statusCode, 400);
     const unauthenticated = await fetch(`${stack.url}/im/history?with=${openidB}`);
     assert.equal(unauthenticated.status, 401);
   });

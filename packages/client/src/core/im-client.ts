@@ -3,7 +3,13 @@ import { Emitter } from './emitter.js';
 import { ImConnection, type ImCredentials } from './im-connection.js';
 import { type ImConnectOptions, imCredentials } from './im-credentials.js';
 import { ImError, imErrorTypes } from './im-errors.js';
-import { historyUrlOf, type ImConversation, type ImHistory, requestHistory } from './im-history.js';
+import {
+  historyUrlOf,
+  type ImConversation,
+  type ImHistory,
+  type ImHistoryOptions,
+  requestHistory,
+} from './im-history.js';
 import { ImInbound } from './im-inbound.js';
 import { ImOutbox } from './im-outbox.js';
 import { ImSender } from './im-sender.js';
@@ -197,10 +203,7 @@ export class ImClient extends Emitter<ImEvents> {
   }
 
   /** A conversation's stored messages (`GET …/im/history`), oldest first. */
-  history(
-    conversation: ImConversation,
-    options: { after?: number; limit?: number } = {},
-  ): Promise<ImHistory> {
+  history(conversation: ImConversation, options: ImHistoryOptions = {}): Promise<ImHistory> {
     const url = this.#options.historyUrl ?? historyUrlOf(this.#options.url);
     return requestHistory(this.#client, url, conversation, options);
   }

@@ -15,6 +15,17 @@ export interface ImHistory {
 
 export type ImConversation = { with: string } | { group: string };
 
+/**
+ * Which page: messages after seq `after` (forwards, the default from the start), or the latest
+ * ones below seq `before` (backwards; `Number.MAX_SAFE_INTEGER` for the newest page). Oldest first
+ * either way; at most `limit` (default 50, at most 200).
+ */
+export interface ImHistoryOptions {
+  after?: number;
+  before?: number;
+  limit?: number;
+}
+
 /** The history URL beside an IM socket URL: `wss://h/im` → `https://h/im/history`. */
 export function historyUrlOf(imUrl: string): string {
   const base = imUrl.replace(/^ws(s?):\/\//i, 'http$1://').replace(/[?#].*$/, '');
@@ -26,12 +37,13 @@ export async function requestHistory(
   client: HutongClient,
   url: string,
   conversation: ImConversation,
-  options: { after?: number; limit?: number } = {},
+  options: ImHistoryOptions = {},
 ): Promise<ImHistory> {
   const query = [
     'with' in conversation ? `with=${encodeURIComponent(conversation.with)}` : '',
     'group' in conversation ? `group=${encodeURIComponent(conversation.group)}` : '',
     options.after === undefined ? '' : `after=${options.after}`,
+    options.before === undefined ? '' : `before=${options.before}`,
     options.limit === undefined ? '' : `limit=${options.limit}`,
   ].filter(Boolean);
   const response = await client.request({ url: `${url}?${query.join('&')}`, login: true });

@@ -13,7 +13,13 @@ export {
 export { type ClientErrorType, clientErrorTypes, LoginError, RequestError, TunnelError } from './errors.js';
 export { ImClient, type ImConnectOptions } from './im-client.js';
 export { ImError, type ImErrorType, imErrorTypes } from './im-errors.js';
-export { historyUrlOf, type ImConversation, type ImHistory, type ImHistoryMessage } from './im-history.js';
+export {
+  historyUrlOf,
+  type ImConversation,
+  type ImHistory,
+  type ImHistoryMessage,
+  type ImHistoryOptions,
+} from './im-history.js';
 export { outboxKey } from './im-outbox.js';
 export { createCommonData, IMSDK, type ImProtocal } from './im-sdk.js';
 export type {

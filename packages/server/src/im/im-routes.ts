@@ -18,6 +18,8 @@ const HistoryQuery = Type.Object(
     with: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     group: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     after: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** The latest messages below this seq instead (scrolling back); a huge value means the newest. */
+    before: Type.Optional(Type.Integer({ minimum: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
   },
   { additionalProperties: false },
@@ -37,28 +39,34 @@ const GroupData = Type.Object(
  * (signed like the Wafer tunnel API).
  */
 export const imRoutes: FastifyPluginAsync<ImRoutesOptions> = async (app, { store, auth, keys }) => {
-  app.get<{ Querystring: { with?: string; group?: string; after?: number; limit?: number } }>(
-    '/history',
-    { schema: { querystring: HistoryQuery } },
-    async (request) => {
-      const { user } = await auth.check(sessionToken(request.headers));
-      const me = user.openid;
-      const { with: peer, group, after = 0, limit = 50 } = request.query;
-      if ((peer === undefined) === (group === undefined)) {
-        throw new HutongError('ERR_BAD_REQUEST', 'name one conversation: `with` (a user) or `group`');
-      }
-      if (group !== undefined && !(await store.members(group)).includes(me)) {
-        throw new HutongError('ERR_FORBIDDEN', 'not a member of that group');
-      }
-      const conv = group !== undefined ? conversationOf(me, group, true) : conversationOf(me, peer!, false);
-      const [messages, reads] = await Promise.all([store.history(conv, after, limit), store.reads(conv)]);
-      return {
-        conv,
-        messages: messages.map(messageView),
-        reads,
-      };
-    },
-  );
+  app.get<{
+    Querystring: { with?: string; group?: string; after?: number; before?: number; limit?: number };
+  }>('/history', { schema: { querystring: HistoryQuery } }, async (request) => {
+    const { user } = await auth.check(sessionToken(request.headers));
+    const me = user.openid;
+    const { with: peer, group, after, before, limit = 50 } = request.query;
+    if ((peer === undefined) === (group === undefined)) {
+      throw new HutongError('ERR_BAD_REQUEST', 'name one conversation: `with` (a user) or `group`');
+    }
+    if (after !== undefined && before !== undefined) {
+      throw new HutongError('ERR_BAD_REQUEST', 'page forwards (`after`) or back (`before`), not both');
+    }
+    if (group !== undefined && !(await store.members(group)).includes(me)) {
+      throw new HutongError('ERR_FORBIDDEN', 'not a member of that group');
+    }
+    const conv = group !== undefined ? conversationOf(me, group, true) : conversationOf(me, peer!, false);
+    const [messages, reads] = await Promise.all([
+      before === undefined
+        ? store.history(conv, after ?? 0, limit)
+        : store.historyBefore(conv, before, limit),
+      store.reads(conv),
+    ]);
+    return {
+      conv,
+      messages: messages.map(messageView),
+      reads,
+    };
+  });
 
   app.post<{ Body: SignedRequest }>('/groups', { schema: { body: SignedRequest } }, async (request) => {
     verifySigned(request.body, keys);

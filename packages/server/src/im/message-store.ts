@@ -23,6 +23,8 @@ export interface MessageStore {
   cursor(userId: string, device: string): Promise<number>;
   /** Messages of a conversation by sequence, oldest first: after `afterSeq`, at most `limit`. */
   history(conv: string, afterSeq: number, limit: number): Promise<StoredMessage[]>;
+  /** The last `limit` messages with a seq below `beforeSeq`, oldest first (scrolling back). */
+  historyBefore(conv: string, beforeSeq: number, limit: number): Promise<StoredMessage[]>;
   /** Records that `userId` has read `conv` up to `seq` (never backwards); answers the position kept. */
   markRead(conv: string, userId: string, seq: number): Promise<number>;
   /** Read positions in a conversation, per user. */

@@ -142,6 +142,20 @@ export class SqlMessageStore implements MessageStore {
     });
   }
 
+  historyBefore(conv: string, beforeSeq: number, limit: number): Promise<StoredMessage[]> {
+    return this.#guard('history', async (db) => {
+      const rows = await db
+        .selectFrom('im_messages')
+        .select(messageColumns)
+        .where('conv', '=', conv)
+        .where('seq', '<', beforeSeq)
+        .orderBy('seq', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.reverse().map(toMessage);
+    });
+  }
+
   /** Replaces the member list in one transaction; a concurrent replace is retried on deadlock. */
   setMembers(groupId: string, userIds: readonly string[]): Promise<void> {
     return this.#guard('setMembers', async (db) => {

@@ -100,6 +100,9 @@ export class SqliteMessageStore implements MessageStore {
       history: db.prepare<[string, number, number], MessageRow>(
         'SELECT * FROM im_messages WHERE conv = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
+      historyBefore: db.prepare<[string, number, number], MessageRow>(
+        'SELECT * FROM im_messages WHERE conv = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      ),
       markRead: db.prepare<[string, string, number], { seq: number }>(
         `INSERT INTO im_reads (conv, user_id, seq) VALUES (?, ?, ?)
          ON CONFLICT (conv, user_id) DO UPDATE SET seq = MAX(seq, excluded.seq) RETURNING seq`,
@@ -201,6 +204,10 @@ export class SqliteMessageStore implements MessageStore {
 
   async history(conv: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
     return this.#statements.history.all(conv, afterSeq, limit).map(toMessage);
+  }
+
+  async historyBefore(conv: string, beforeSeq: number, limit: number): Promise<StoredMessage[]> {
+    return this.#statements.historyBefore.all(conv, beforeSeq, limit).reverse().map(toMessage);
   }
 
   async markRead(conv: string, userId: string, seq: number): Promise<number> {

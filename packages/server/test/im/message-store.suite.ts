@@ -118,6 +118,16 @@ export function messageStoreSuite(
         [3, 4],
       );
       assert.deepEqual(await store.history('c:nobody|none', 0, 10), []);
+      // Scrolling back: the newest page first, then the page before it, oldest first within each.
+      assert.deepEqual(
+        (await store.historyBefore(conv, Number.MAX_SAFE_INTEGER, 4)).map((m) => m.seq),
+        [3, 4, 5, 6],
+      );
+      assert.deepEqual(
+        (await store.historyBefore(conv, 3, 4)).map((m) => m.content),
+        ['h0', 'h1'],
+      );
+      assert.deepEqual(await store.historyBefore(conv, 1, 4), []);
     });
 
     it('groups: members replace, every member but the sender gets an inbox entry', async () => {
