@@ -34,6 +34,11 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+// The browser suites drive the built pages: build them first (a couple of seconds).
+if (files.some((file) => file.includes('demo-web'))) {
+  const built = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
 const concurrency = process.env.HUTONG_TEST_CONCURRENCY ?? '3';
 const result = spawnSync(
   process.execPath,

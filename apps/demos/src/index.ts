@@ -52,13 +52,8 @@ export async function registerDemos(
   await app.register(demoRoutes, { prefix: '/weapp', store, chat, imStore: hutong.imStore });
   const pagesDir = options.pagesDir ?? demoPagesDir;
   if (existsSync(join(pagesDir, 'index.html'))) {
-    await app.register(fastifyStatic, {
-      root: pagesDir,
-      prefix: '/',
-      wildcard: false,
-      index: 'index.html',
-      redirect: true,
-    });
+    // Any file under the directory (a rebuild's new asset names too); `/chat` redirects to `/chat/`.
+    await app.register(fastifyStatic, { root: pagesDir, prefix: '/', index: 'index.html', redirect: true });
   } else {
     hutong.logger.warn({ pagesDir }, 'demo pages are not built: run `npm run build:web`');
     app.get('/', (_request, reply) =>

@@ -5,7 +5,7 @@
  * same-origin.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -13,22 +13,13 @@ import { after, before, describe, test } from 'node:test';
 import type { BoundClient, createClient, Tunnel } from '@hutong/client/core';
 import { WAFER_SESSION_STORAGE_KEY } from '@hutong/protocol/headers';
 import { build } from 'esbuild';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DevStack } from '../src/stack.js';
+import { chromiumMissing, launchChromium, screenshotDir, userPage } from './browser-fixture.js';
 import { startTestStack } from './stack-fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = new URL('../../../', import.meta.url).pathname;
-const screenshots = join(root, 'test-results', 'client-browser');
-
-/** Outside CI a missing Chromium skips, loudly; in CI it fails (as testing/services.ts). */
-function chromiumMissing(): string | false {
-  if (existsSync(CHROMIUM)) return false;
-  if (process.env.CI === 'true') throw new Error(`Chromium is required in CI but ${CHROMIUM} is missing`);
-  const reason = `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
-  process.stderr.write(`\n!!! SKIPPING BROWSER SUITE: ${reason} (set CI=true to make this fail)\n\n`);
-  return reason;
-}
+const screenshots = screenshotDir('client-browser');
 
 /**
  * The page's module: the client's core and browser platform on `window.hutong`, and a log that
@@ -98,19 +89,7 @@ describe('@hutong/client/browser in headless Chromium against the dev stack', { 
         write: false,
         logLevel: 'silent',
       }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        // No background traffic: this machine's closed network refuses it, noisily.
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
+      launchChromium(),
     ]);
     browser = launched;
     const js = bundle.outputFiles[0]!.text;
@@ -126,12 +105,7 @@ describe('@hutong/client/browser in headless Chromium against the dev stack', { 
     });
     origin = stack.url;
     for (const name of ['A', 'B']) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      page.on('pageerror', (error) => process.stderr.write(`page ${name}: ${error.stack ?? error}\n`));
-      page.on('console', (message) => {
-        if (message.type() === 'error') process.stderr.write(`page ${name} console: ${message.text()}\n`);
-      });
+      const { context, page } = await userPage(browser, name);
       await page.goto(`${origin}/__browser-test/?user=${name}`);
       await page.waitForFunction(() => 'hutong' in window);
       await page.evaluate((origin) => {

@@ -19,6 +19,12 @@ export function asHutongError(error: unknown): HutongError {
     return new HutongError(fastifyCodes[code]!, undefined, { cause: error });
   }
   if (error instanceof SyntaxError) return new HutongError('ERR_NOT_JSON', undefined, { cause: error });
+  // Plugins' own client errors (http-errors style, e.g. static files' 403 on a path leaving the root).
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const mapped = status === 403 ? 'ERR_FORBIDDEN' : status === 404 ? 'ERR_NOT_FOUND' : 'ERR_BAD_REQUEST';
+    return new HutongError(mapped, undefined, { cause: error });
+  }
   return new HutongError('ERR_INTERNAL', undefined, { cause: error });
 }
 
