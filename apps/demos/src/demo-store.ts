@@ -6,20 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { type DatabaseKind, type DatabaseOptions, openDatabase, withMigrationLock } from '@hutong/server';
 import { type ColumnType, type Kysely, type RawBuilder, sql } from 'kysely';
+import type { DrawingSummary } from './drawing.js';
 
 export interface Profile {
   openId: string;
   nickName: string;
-}
-
-export interface DrawingSummary {
-  id: string;
-  title: string;
-  width: number;
-  height: number;
-  /** How many actions the stroke has. */
-  points: number;
-  createdAt: number;
 }
 
 export interface NewDrawing {

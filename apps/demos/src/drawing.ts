@@ -13,6 +13,17 @@ export interface Stroke {
   actions: StrokeAction[];
 }
 
+/** A drawing as the list shows it. */
+export interface DrawingSummary {
+  id: string;
+  title: string;
+  width: number;
+  height: number;
+  /** How many actions the stroke has. */
+  points: number;
+  createdAt: number;
+}
+
 export const strokeLimits = {
   minActions: 2,
   maxActions: 5000,

@@ -8,28 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { service, uniqueSuffix } from '../../../testing/services.js';
+import { dropTables } from '../../../testing/sql.js';
 import { type DemoStore, type NewDrawing, SqlDemoStore } from '../src/demo-store.js';
 import type { StrokeAction } from '../src/drawing.js';
 
 const [mysqlSvc, postgresSvc] = await Promise.all([service('mysql'), service('postgres')]);
 const TABLES = ['demo_profiles', 'demo_drawings', 'demo_groups', 'demo_group_members'];
-
-async function dropTables(kind: 'mysql' | 'postgres', url: string, prefix: string) {
-  const tables = TABLES.map((t) => `${prefix}${t}`).join(', ');
-  if (kind === 'mysql') {
-    const conn = await mysql.createConnection(url);
-    await conn.query(`DROP TABLE IF EXISTS ${tables}`);
-    await conn.end();
-  } else {
-    const client = new pg.Client(url);
-    await client.connect();
-    await client.query(`DROP TABLE IF EXISTS ${tables}`);
-    await client.end();
-  }
-}
 
 function stroke(points: number, width = 300, height = 200): NewDrawing {
   const actions: StrokeAction[] = [];
@@ -143,7 +128,7 @@ for (const [kind, svc] of [
       const tablePrefix = `t${uniqueSuffix()}_`;
       return {
         store: new SqlDemoStore({ kind, url: svc.url, tablePrefix }),
-        cleanup: () => dropTables(kind, svc.url, tablePrefix),
+        cleanup: () => dropTables(kind, svc.url, tablePrefix, TABLES),
       };
     });
   });

@@ -3,34 +3,8 @@
  * as cluster totals, message and login rates over the last minutes, a row per node and the
  * latest errors. The admin token is asked for once and kept in sessionStorage for this tab.
  */
+import type { ClusterStats, HistoryPoint } from '../src/metrics/stats-view.js';
 import { lineChart, type Series } from './chart.js';
-
-interface HistoryPoint {
-  at: number;
-  tunnelIn: number;
-  tunnelOut: number;
-  imAccepted: number;
-  imDelivered: number;
-  loginsOk: number;
-  loginsFailed: number;
-}
-interface NodeView extends HistoryPoint {
-  node: string;
-  tunnels: number;
-  sockets: number;
-  rooms: number;
-  imUsers: number;
-  imDevices: number;
-  errors: Record<string, number>;
-  history: HistoryPoint[];
-}
-interface ClusterStats {
-  at: number;
-  node: string;
-  intervalMs: number;
-  nodes: NodeView[];
-  recentErrors: { at: number; node: string; code: string; source: string; message: string }[];
-}
 
 const TEXT = {
   zh: {

@@ -3,20 +3,13 @@
  * signed-in user, listed, and replayed at the pace it was drawn. The page checks a stroke with the
  * same `checkStroke` the server uses, before saving it and before replaying a stored one.
  */
-import { checkStroke, type StrokeAction, strokeLimits } from '@hutong/demos/drawing';
+import { checkStroke, type DrawingSummary, type StrokeAction, strokeLimits } from '@hutong/demos/drawing';
 import { formatTime, t } from '../shared/i18n.js';
 import { ApiError, api, loadProfile } from '../shared/session.js';
 import { banner, byId, h, mountChrome, showName, toast } from '../shared/ui.js';
 
-interface Summary {
-  id: string;
-  title: string;
-  width: number;
-  height: number;
-  points: number;
-  createdAt: number;
-}
-interface Drawing extends Summary {
+type Summary = DrawingSummary;
+interface Drawing extends DrawingSummary {
   color: string;
   lineWidth: number;
   actions: unknown;

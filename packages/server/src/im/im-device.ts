@@ -27,9 +27,13 @@ export class ImDevice {
   /** A backlog read is running; `dirty`: more arrived meanwhile, read again. */
   syncing = false;
   dirty = false;
-  /** Messages sent in the current second, for the rate limit. */
-  sentThisWindow = 0;
-  windowStart = Date.now();
+  /**
+   * The rate limit's token bucket: data frames this device may still send now, refilled at the
+   * rate per second up to two seconds' worth, so a client pacing itself under the rate is not
+   * refused when the network delivers its frames in bunches.
+   */
+  tokens = -1;
+  refilledAt = Date.now();
 
   constructor(
     readonly ws: WebSocket,

@@ -362,15 +362,16 @@ export class ImHub {
     // Errors about a message name it in `fp`, so the client knows which one was not accepted.
     const refuse = (code: number, text: string) =>
       this.#send(device.ws, { ...serverFrames.error(code, text), ...(fp === null ? {} : { fp }) });
-    if (now - device.windowStart >= 1000) {
-      device.windowStart = now;
-      device.sentThisWindow = 0;
-    }
-    device.sentThisWindow += 1;
-    if (device.sentThisWindow > this.#options.maxMessagesPerSecond) {
+    const rate = this.#options.maxMessagesPerSecond;
+    const burst = 2 * rate;
+    device.tokens =
+      device.tokens < 0 ? burst : Math.min(burst, device.tokens + ((now - device.refilledAt) * rate) / 1000);
+    device.refilledAt = now;
+    if (device.tokens < 1) {
       refuse(imHutongCodes.rateLimited, `at most ${this.#options.maxMessagesPerSecond} messages a second`);
       return;
     }
+    device.tokens -= 1;
     if (frame.from !== device.userId) {
       refuse(imErrorCodes.invalidProtocal, '`from` must be the logged-in user');
       return;

@@ -3,13 +3,7 @@
  * where, for the dashboard. Codes are Hutong's (`ERR_*`) and MobileIMSDK's (`im:<n>`). Messages
  * are the ones the client was sent, so nothing secret is kept.
  */
-export interface RecordedError {
-  at: number;
-  code: string;
-  /** Where it was answered: `http`, `im`, `tunnel`, `login`. */
-  source: string;
-  message: string;
-}
+import type { RecordedError } from './stats-view.js';
 
 export class ErrorLog {
   readonly counts = new Map<string, number>();

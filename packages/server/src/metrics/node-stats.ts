@@ -6,45 +6,10 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Broker } from '../brokers/broker.js';
-import type { ErrorLog, RecordedError } from './error-log.js';
+import type { ErrorLog } from './error-log.js';
+import type { ClusterStats, HistoryPoint, NodeSample, NodeView } from './stats-view.js';
 
-/** Counts now (gauges) and totals since start (counters): rates are differences between samples. */
-export interface NodeSample {
-  node: string;
-  at: number;
-  tunnels: number;
-  sockets: number;
-  rooms: number;
-  imUsers: number;
-  imDevices: number;
-  tunnelIn: number;
-  tunnelOut: number;
-  imAccepted: number;
-  imDelivered: number;
-  loginsOk: number;
-  loginsFailed: number;
-  errors: Record<string, number>;
-  recentErrors: RecordedError[];
-}
-
-export type HistoryPoint = Pick<
-  NodeSample,
-  'at' | 'tunnelIn' | 'tunnelOut' | 'imAccepted' | 'imDelivered' | 'loginsOk' | 'loginsFailed'
->;
-
-export interface NodeView extends Omit<NodeSample, 'recentErrors'> {
-  history: HistoryPoint[];
-}
-
-export interface ClusterStats {
-  at: number;
-  /** The node answering. */
-  node: string;
-  intervalMs: number;
-  nodes: NodeView[];
-  /** Latest errors across nodes, newest first. */
-  recentErrors: (RecordedError & { node: string })[];
-}
+export type * from './stats-view.js';
 
 type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>[number];
 

@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isHutongError } from '@hutong/protocol';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
+import { dropTables } from '../../../../testing/sql.js';
 import { createMessageStore } from '../../src/im/create-message-store.js';
 import { conversationOf, type NewMessage } from '../../src/im/message-store.js';
 import { imTables } from '../../src/im/sql-message-schema.js';
@@ -22,25 +21,6 @@ import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
 import { messageStoreSuite } from './message-store.suite.js';
 
 const [mysqlSvc, postgresSvc] = await Promise.all([service('mysql'), service('postgres')]);
-
-async function dropTables(
-  kind: 'mysql' | 'postgres',
-  url: string,
-  prefix: string,
-  names: readonly string[] = imTables,
-) {
-  const tables = names.map((t) => `${prefix}${t}`).join(', ');
-  if (kind === 'mysql') {
-    const conn = await mysql.createConnection(url);
-    await conn.query(`DROP TABLE IF EXISTS ${tables}`);
-    await conn.end();
-  } else {
-    const client = new pg.Client(url);
-    await client.connect();
-    await client.query(`DROP TABLE IF EXISTS ${tables}`);
-    await client.end();
-  }
-}
 
 messageStoreSuite('SQLite in memory', async () => ({
   store: new SqliteMessageStore({ file: ':memory:' }),
@@ -65,7 +45,7 @@ for (const [kind, svc] of [
       const prefix = `t${uniqueSuffix()}_`;
       return {
         store: createMessageStore({ kind, url: svc.url, prefix }),
-        cleanup: () => dropTables(kind, svc.url, prefix),
+        cleanup: () => dropTables(kind, svc.url, prefix, imTables),
       };
     },
     { skip: svc.skip },
@@ -164,7 +144,7 @@ for (const [kind, svc] of [
         }
       } finally {
         await Promise.all(nodes.map((node) => node.close()));
-        await dropTables(kind, svc.url, tablePrefix);
+        await dropTables(kind, svc.url, tablePrefix, imTables);
       }
     });
 
@@ -199,7 +179,7 @@ for (const [kind, svc] of [
         assert.equal((await store.pending(members[202]!, 1, 10))[0]?.message.sid, second.message.sid);
       } finally {
         await store.close();
-        await dropTables(kind, svc.url, tablePrefix);
+        await dropTables(kind, svc.url, tablePrefix, imTables);
       }
     });
   });

@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { isHutongError } from '@hutong/protocol';
 import { Redis } from 'ioredis';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
+import { dropTables } from '../../../../testing/sql.js';
+
+const SESSION_TABLES = ['sessions', 'users', 'migrations'];
+
 import { RedisSessionStore } from '../../src/stores/redis-session-store.js';
 import type { SessionStore } from '../../src/stores/session-store.js';
 import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
@@ -43,20 +45,6 @@ async function dropRedisKeys(url: string, prefix: string): Promise<void> {
   }
 }
 
-async function dropTables(kind: 'mysql' | 'postgres', url: string, prefix: string): Promise<void> {
-  const tables = ['sessions', 'users', 'migrations'].map((t) => `${prefix}${t}`);
-  if (kind === 'mysql') {
-    const conn = await mysql.createConnection(url);
-    await conn.query(`DROP TABLE IF EXISTS ${tables.join(', ')}`);
-    await conn.end();
-  } else {
-    const client = new pg.Client(url);
-    await client.connect();
-    await client.query(`DROP TABLE IF EXISTS ${tables.join(', ')}`);
-    await client.end();
-  }
-}
-
 const sqlite: StoreFactory = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hutong-store-'));
   const store = new SqliteSessionStore({ file: join(dir, 'sessions.db') });
@@ -82,7 +70,7 @@ function sqlStore(kind: 'mysql' | 'postgres', url: string, timeoutMs?: number) {
   const timeouts = timeoutMs === undefined ? {} : { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs };
   const store = new SqlSessionStore({ kind, url, tablePrefix, ...timeouts });
   const adminUrl = kind === 'mysql' ? mysqlSvc.url : postgresSvc.url;
-  return { store, cleanup: () => dropTables(kind, adminUrl, tablePrefix) };
+  return { store, cleanup: () => dropTables(kind, adminUrl, tablePrefix, SESSION_TABLES) };
 }
 
 sessionStoreSuite('sqlite', sqlite);
@@ -172,7 +160,7 @@ for (const [kind, svc] of [
         assert.deepEqual(await nodes[3]!.getUserById(user.id), user);
       } finally {
         await Promise.all(nodes.map((node) => node.close()));
-        await dropTables(kind, svc.url, tablePrefix);
+        await dropTables(kind, svc.url, tablePrefix, SESSION_TABLES);
       }
     });
   });
