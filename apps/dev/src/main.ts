@@ -1,4 +1,4 @@
-import { ConfigError } from '@hutong/server';
+import { ConfigError, handleSignals } from '@hutong/server';
 import { devApp, startDevStack } from './stack.js';
 
 try {
@@ -8,21 +8,14 @@ try {
     { url: stack.url, appid: devApp.appid, store: stack.hutong.config.store.kind },
     `Hutong dev stack ready at ${stack.url} (WeChat simulator at ${stack.url}/__wx)`,
   );
-  let closing = false;
-  const stop = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    stack.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  handleSignals({
+    logger,
+    reloadTls: () => stack.hutong.reloadTls(),
+    drain: async () => {
+      await stack.hutong.drain();
+      await stack.demos.close();
+    },
+  });
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`Configuration error: ${error.message}`);

@@ -1,6 +1,6 @@
 import { type ChatRoom, type Demos, type RegisterDemosOptions, registerDemos } from '@hutong/demos';
 import { hutongFastify } from '@hutong/node-sdk/fastify';
-import { type AppCredentials, createHutong, type Hutong, loadConfig } from '@hutong/server';
+import { type AppCredentials, createHutong, type Hutong, loadConfigWithFile } from '@hutong/server';
 import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -41,7 +41,8 @@ export interface DevStackOptions {
  * `/weapp` (the chat room at `/weapp/tunnel`) and their pages at `/`.
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
-  const config = loadConfig(options.env ?? process.env, {
+  const env = options.env ?? process.env;
+  const config = await loadConfigWithFile(env['HUTONG_CONFIG'], env, {
     apps: [devApp],
     tunnelSignatureKey: devTunnelSignatureKey,
   });

@@ -102,6 +102,12 @@ export const errorRegistry = {
     wafer1: 1001,
     message: 'The store is unavailable',
   },
+  ERR_DRAINING: {
+    status: 503,
+    retry: true,
+    wafer1: 1001,
+    message: 'This node is shutting down; retry on another',
+  },
   ERR_INTERNAL: { status: 500, retry: true, wafer1: 2000, message: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -26,3 +26,9 @@ export const wafer1ErrorTypes = {
   invalidSession: 'ERR_INVALID_SESSION',
   checkLoginFailed: 'ERR_CHECK_LOGIN_FAILED',
 } as const;
+
+/**
+ * WebSocket close code of a node that is draining (rolling restart): "reconnect now, elsewhere".
+ * The Hutong clients reconnect at once, without backoff, and the load balancer picks another node.
+ */
+export const DRAIN_CLOSE_CODE = 4503;

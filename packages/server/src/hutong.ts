@@ -1,4 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import type { Server as TlsServer } from 'node:tls';
+import { HutongError } from '@hutong/protocol';
+import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -7,7 +10,7 @@ import { HttpWeChatApi, type WeChatApi } from './auth/wechat-api.js';
 import type { Broker } from './brokers/broker.js';
 import { LocalBroker } from './brokers/local-broker.js';
 import { RedisBroker } from './brokers/redis-broker.js';
-import type { HutongConfig } from './config/config.js';
+import { type HutongConfig, loadTls } from './config/config.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { createMessageStore } from './im/create-message-store.js';
@@ -45,6 +48,15 @@ export interface Hutong {
   readonly publicUrl: string;
   /** Starts listening on config.host:config.port; resolves to the bound address. */
   listen(): Promise<string>;
+  /** Reads the TLS certificate and key again (SIGHUP); a bad pair is logged and the old one kept. */
+  reloadTls(): boolean;
+  /**
+   * A rolling restart's SIGTERM: readiness goes red, no new connections are taken, every tunnel
+   * and IM client is told to reconnect elsewhere at once (close code 4503), pending tunnel events
+   * and webhooks are handed over, and everything is closed within `config.drainTimeoutMs`.
+   * Accepted IM messages are stored before they are acknowledged, so none is lost.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -141,14 +153,22 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     loginRatePerUser: { limit: config.loginRatePerUser, windowMs: 60_000 },
   });
   const errors = new ErrorLog();
+  let draining = false;
+  let closing: Promise<void> | undefined;
+  let broker: Broker | undefined;
   const app = createHttpServer({
     auth,
     logger,
     errors,
+    ...(config.tls ? { tls: loadTls(config.tls) } : {}),
+    ready: async () => {
+      if (draining) throw new HutongError('ERR_DRAINING');
+      await Promise.all([store.ping(), broker?.ping()]);
+    },
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
   });
   let publicUrl = config.publicUrl;
-  const broker =
+  broker =
     options.broker ??
     (config.broker.kind === 'redis'
       ? new RedisBroker({ url: config.broker.url, ...(config.nodeId ? { nodeId: config.nodeId } : {}) })
@@ -249,14 +269,45 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
       if (config.adminToken) nodeStats.start();
       return address;
     },
-    async close() {
+    reloadTls() {
+      if (!config.tls) return false;
+      try {
+        (app.server as unknown as TlsServer).setSecureContext(loadTls(config.tls));
+        logger.info({ cert: config.tls.cert }, 'TLS certificate reloaded');
+        return true;
+      } catch (err) {
+        logger.error({ err }, 'TLS certificate not reloaded; the previous one stays');
+        return false;
+      }
+    },
+    async drain() {
+      draining = true;
+      logger.info({ deadlineMs: config.drainTimeoutMs }, 'draining');
+      app.server.close(); // no new connections; the open ones are closed below
+      app.server.closeIdleConnections();
+      const deadline = new Promise<'late'>((resolve) =>
+        setTimeout(resolve, config.drainTimeoutMs, 'late').unref(),
+      );
+      const closed = close(DRAIN_CLOSE_CODE, 'draining: reconnect elsewhere').then(() => 'done' as const);
+      if ((await Promise.race([closed, deadline])) === 'late') {
+        logger.warn('drain deadline reached; closing what is left');
+        app.server.closeAllConnections();
+      }
+    },
+    close: () => close(),
+  };
+
+  /** Closes everything once; later calls wait for the first. */
+  function close(code?: number, reason?: string): Promise<void> {
+    closing ??= (async () => {
       if (purge) clearInterval(purge);
       nodeStats.stop();
-      await router.close();
-      await im.close();
+      await router.close(code, reason);
+      await im.close(code, reason);
       await app.close();
       await imStore.close();
       await store.close();
-    },
-  };
+    })();
+    return closing;
+  }
 }

@@ -1,3 +1,4 @@
+import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
 import { backoffDelay } from './backoff.js';
 import { ImError, imErrorTypes } from './im-errors.js';
 import type { ImState } from './im-types.js';
@@ -143,12 +144,13 @@ export class ImConnection {
     socket.onMessage((data) => {
       if (current()) this.#onData(data);
     });
-    const drop = (why: string) => {
+    const drop = (why: string, now = false) => {
       if (!current()) return;
       this.#socket = undefined;
-      this.#retry(why);
+      this.#retry(why, now);
     };
-    socket.onClose((code, reason) => drop(`closed ${code} ${reason}`));
+    // A draining node asks for a reconnect at once (the load balancer picks another node).
+    socket.onClose((code, reason) => drop(`closed ${code} ${reason}`, code === DRAIN_CLOSE_CODE));
     socket.onError((error) => drop(`socket error ${String((error as Error)?.message ?? error)}`));
   }
 
@@ -238,7 +240,7 @@ export class ImConnection {
     this.#retry(why);
   }
 
-  #retry(why: string): void {
+  #retry(why: string, now = false): void {
     if (this.#state === 'closed') return;
     this.#hooks.log(`link down: ${why}`);
     this.#closeSocket(1000, 'reconnecting');
@@ -251,7 +253,7 @@ export class ImConnection {
         this.#timers.reconnect = undefined;
         void this.#connect(false);
       },
-      backoffDelay(this.#tries, this.#options.reconnectDelayMs, this.#options.maxReconnectDelayMs),
+      now ? 0 : backoffDelay(this.#tries, this.#options.reconnectDelayMs, this.#options.maxReconnectDelayMs),
     );
   }
 

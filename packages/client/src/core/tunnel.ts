@@ -1,3 +1,4 @@
+import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
 import { backoffDelay } from './backoff.js';
 import type { HutongClient } from './client.js';
 import { clientErrorTypes, TunnelError } from './errors.js';
@@ -345,7 +346,9 @@ export class Tunnel {
 
   #dropped(detail: unknown): void {
     this.#stopTimers();
-    this.#scheduleReconnect(detail);
+    // A draining node asks for a reconnect at once (the load balancer picks another node).
+    const draining = (detail as { code?: unknown } | null)?.code === DRAIN_CLOSE_CODE;
+    this.#scheduleReconnect(detail, draining ? 0 : undefined);
   }
 
   #scheduleReconnect(detail: unknown, delayMs?: number): void {

@@ -46,6 +46,8 @@ export interface Broker {
   signal(nodeId: string, signals: ImSignal[]): Promise<void>;
   /** Receives the IM signals sent to this node (set before or after `start`). */
   onSignals(listener: (signals: ImSignal[]) => void): void;
+  /** Resolves when the backend answers (readiness); rejects with ERR_STORE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
   /** Shares this node's latest stats (JSON; the dashboard), replacing its previous report. */
   report(stats: string): Promise<void>;
   /** The latest report of every live node, this one included, by node id. */

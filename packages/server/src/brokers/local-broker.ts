@@ -82,6 +82,8 @@ export class LocalBroker implements Broker {
     this.#bus.signalListeners.set(this.nodeId, listener);
   }
 
+  async ping(): Promise<void> {}
+
   async report(stats: string): Promise<void> {
     this.#bus.reports.set(this.nodeId, stats);
   }

@@ -167,6 +167,12 @@ export class RedisBroker implements Broker {
     this.#onSignals = listener;
   }
 
+  ping(): Promise<void> {
+    return guard('redis', 'ping', async () => {
+      await this.#redis.ping();
+    });
+  }
+
   report(stats: string): Promise<void> {
     return guard('redis', 'report', async () => {
       await this.#redis.hset(this.#key('stats', 'nodes'), this.nodeId, stats);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type { AppCredentials } from '../auth/wechat-api.js';
 import type { SessionStoreOptions } from '../stores/index.js';
 
@@ -42,6 +43,10 @@ export interface HutongConfig {
     /** The business server's IM webhook (split mode), and which answers Hutong waits for. */
     webhook: { url: string; verify: boolean; filter: boolean } | undefined;
   };
+  /** HTTPS/WSS: PEM files, read at start and again on SIGHUP. Unset: plain HTTP (behind a proxy). */
+  tls: { cert: string; key: string } | undefined;
+  /** How long a SIGTERM drain may take before the process exits anyway, ms. */
+  drainTimeoutMs: number;
   /** Bearer token for `/metrics` and the `/admin` dashboard; unset means neither exists. */
   adminToken: string | undefined;
   logLevel: string;
@@ -153,6 +158,38 @@ function imStore(env: Env, dataDir: string, sessions: SessionStoreOptions): Huto
   throw new ConfigError('HUTONG_IM_STORE', `expected sqlite, mysql or postgres, got "${kind}"`);
 }
 
+/** Certificate and key files, checked now (readable, PEM, a matching pair) so a bad pair stops the start. */
+function tls(env: Env): HutongConfig['tls'] {
+  const cert = read(env, 'HUTONG_TLS_CERT');
+  const key = read(env, 'HUTONG_TLS_KEY');
+  if (!cert && !key) return undefined;
+  if (!cert || !key)
+    throw new ConfigError(cert ? 'HUTONG_TLS_KEY' : 'HUTONG_TLS_CERT', 'set both or neither');
+  loadTls({ cert, key });
+  return { cert: resolve(cert), key: resolve(key) };
+}
+
+/** The PEM contents of a TLS pair, or a ConfigError naming what is wrong. */
+export function loadTls(files: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const load = (name: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch {
+      throw new ConfigError(name, `cannot read ${path}`);
+    }
+  };
+  const pair = { cert: load('HUTONG_TLS_CERT', files.cert), key: load('HUTONG_TLS_KEY', files.key) };
+  try {
+    createSecureContext(pair);
+  } catch (error) {
+    const reason = (error as Error).message;
+    const name =
+      /key/i.test(reason) && !/values mismatch/i.test(reason) ? 'HUTONG_TLS_KEY' : 'HUTONG_TLS_CERT';
+    throw new ConfigError(name, `not a usable certificate and key (${reason})`);
+  }
+  return pair;
+}
+
 function adminToken(env: Env): string | undefined {
   const token = read(env, 'HUTONG_ADMIN_TOKEN');
   if (token === undefined) return undefined;
@@ -216,7 +253,8 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
     host,
     port,
     publicUrl: (
-      read(env, 'HUTONG_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+      read(env, 'HUTONG_PUBLIC_URL') ??
+      `${read(env, 'HUTONG_TLS_CERT') ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
     ).replace(/\/+$/, ''),
     dataDir,
     store: sessions,
@@ -241,6 +279,8 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
       singleDevice: bool(env, 'HUTONG_IM_SINGLE_DEVICE', false),
       webhook: imWebhook(env),
     },
+    tls: tls(env),
+    drainTimeoutMs: int(env, 'HUTONG_DRAIN_TIMEOUT_MS', 10_000, 100),
     adminToken: adminToken(env),
     logLevel: read(env, 'HUTONG_LOG_LEVEL') ?? 'info',
   };

@@ -1,3 +1,5 @@
+import type { RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { HutongError } from '@hutong/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
@@ -23,6 +25,8 @@ export interface HttpServerOptions {
   ready?: () => Promise<void>;
   /** Where error answers are recorded by code (metrics, dashboard). */
   errors?: ErrorLog;
+  /** HTTPS (and so WSS): a PEM certificate chain and key. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** The registry code in an error answer's JSON (Hutong's, Wafer 2's and the demos' bodies carry one). */
@@ -50,6 +54,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     routerOptions: { maxParamLength: 256 },
     http: { maxHeaderSize: options.maxHeaderSize ?? 32 * 1024 },
+    ...(options.tls
+      ? {
+          // An https.Server (its secure context replaceable on SIGHUP) under the same Fastify instance.
+          serverFactory: (handler: RequestListener) =>
+            createHttpsServer({ ...options.tls, maxHeaderSize: options.maxHeaderSize ?? 32 * 1024 }, handler),
+        }
+      : {}),
     // Leave ids to the log line; never echo client-chosen request ids.
     requestIdHeader: false,
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),

@@ -164,11 +164,11 @@ export class ImHub {
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
   };
 
-  /** Ends every connection (going away) and stops timers. */
-  async close(): Promise<void> {
+  /** Ends every connection (by default going away; a drain asks clients to reconnect elsewhere). */
+  async close(code = 1001, reason = 'server shutting down'): Promise<void> {
     clearInterval(this.#timer);
     await Promise.all([...this.#byWs.values()].map((device) => this.#saveCursor(device)));
-    for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
+    for (const ws of this.#wss.clients) ws.close(code, reason);
     this.#wss.close();
   }
 

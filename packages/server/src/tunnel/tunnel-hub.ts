@@ -9,6 +9,7 @@ import {
   type RoomsRequest,
   type TunnelEvent,
 } from '@hutong/protocol';
+import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
 import type { Logger } from 'pino';
 import { type RawData, type Server, WebSocket, WebSocketServer } from 'ws';
 import { rejectUpgrade } from '../http/upgrade-router.js';
@@ -31,6 +32,8 @@ export const tunnelCloseCodes = {
   slowConsumer: 4008,
   /** The server is shutting down. */
   goingAway: 1001,
+  /** The node is draining: reconnect at once, to another node (DRAIN_CLOSE_CODE). */
+  draining: DRAIN_CLOSE_CODE,
 } as const;
 
 export interface TunnelHubOptions {
@@ -323,12 +326,15 @@ export class TunnelHub {
     return true;
   }
 
-  /** Closes every socket (going away) and stops timers. Pending events are awaited. */
-  async close(): Promise<void> {
+  /**
+   * Closes every socket (by default going away; a drain asks clients to reconnect elsewhere) and
+   * stops timers. Pending events are awaited.
+   */
+  async close(code: number = tunnelCloseCodes.goingAway, reason = 'server shutting down'): Promise<void> {
     clearInterval(this.#sweeper);
     const events: Promise<void>[] = [];
     for (const tunnel of this.#tunnels.values()) {
-      tunnel.socket?.close(tunnelCloseCodes.goingAway, 'server shutting down');
+      tunnel.socket?.close(code, reason);
       if (tunnel.events) events.push(tunnel.events);
     }
     await Promise.race([Promise.all(events), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);

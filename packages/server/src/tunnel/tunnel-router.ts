@@ -80,8 +80,8 @@ export class TunnelRouter {
     return { invalidTunnelIds: invalid };
   }
 
-  async close(): Promise<void> {
-    await this.hub.close();
+  async close(code?: number, reason?: string): Promise<void> {
+    await this.hub.close(code, reason);
     await this.broker.close();
   }
 

@@ -1,0 +1,69 @@
+/**
+ * `hutong`: the production server and its tools.
+ *
+ *   hutong start [--config FILE]          run the server (SIGTERM drains, SIGHUP reloads TLS)
+ *   hutong config check [--config FILE]   validate the configuration and print it, secrets hidden
+ *   hutong config schema                  print the config file's JSON Schema
+ *
+ * The file defaults to `$HUTONG_CONFIG`, else `./hutong.config.json` when it exists. The
+ * environment wins over the file. Exit codes: 0 fine, 2 configuration error, 1 anything else.
+ */
+import { existsSync } from 'node:fs';
+import { ConfigError } from './config/config.js';
+import { configFileSchema, describeConfig, loadConfigWithFile } from './config/config-file.js';
+import { createHutong } from './hutong.js';
+import { handleSignals } from './signals.js';
+
+const usage = `usage: hutong start [--config FILE]
+       hutong config check [--config FILE]
+       hutong config schema`;
+
+function configFile(args: string[]): string | undefined {
+  const at = args.indexOf('--config');
+  if (at >= 0) {
+    const file = args[at + 1];
+    if (!file) throw new ConfigError('--config', 'expected a file name');
+    return file;
+  }
+  if (process.env['HUTONG_CONFIG']) return process.env['HUTONG_CONFIG'];
+  return existsSync('hutong.config.json') ? 'hutong.config.json' : undefined;
+}
+
+async function main(args: string[]): Promise<number> {
+  const [command, sub] = args;
+  if (command === 'config' && sub === 'schema') {
+    process.stdout.write(`${JSON.stringify(configFileSchema, null, 2)}\n`);
+    return 0;
+  }
+  if (command === 'config' && sub === 'check') {
+    const file = configFile(args);
+    const config = await loadConfigWithFile(file);
+    process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
+    process.stderr.write(
+      `configuration ok${file ? ` (${file} and the environment)` : ' (the environment)'}\n`,
+    );
+    return 0;
+  }
+  if (command === 'start') {
+    const hutong = await createHutong(await loadConfigWithFile(configFile(args)));
+    await hutong.listen();
+    handleSignals(hutong);
+    hutong.logger.info({ url: hutong.publicUrl, node: hutong.nodeStats.view().node }, 'Hutong ready');
+    return -1; // keep running
+  }
+  process.stderr.write(`${usage}\n`);
+  return 1;
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exitCode = code;
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * hutong.config.json and `hutong config`: the file and the environment mean the same settings, the
+ * environment wins, every error names the key it came from, and secrets are never printed.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ConfigError } from '../src/config/config.js';
+import { configFileSchema, configKeys, describeConfig, loadConfigWithFile } from '../src/config/config-file.js';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const base = {
+  tunnel: { signatureKey: 'tunnel-key-from-the-file' },
+  appid: 'wx0123456789abcdef',
+  appSecret: 'app-secret-from-the-file',
+};
+
+describe('hutong.config.json', () => {
+  let dir: string;
+  const file = async (name: string, content: unknown) => {
+    const path = join(dir, name);
+    await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+  const refused = async (promise: Promise<unknown>, key: string | RegExp) => {
+    await assert.rejects(promise, (error: unknown) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      if (typeof key === 'string') assert.equal(error.key, key);
+      else assert.match(error.key, key);
+      return true;
+    });
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hutong-config-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('nested keys become the same settings as the environment; the environment wins', async () => {
+    const path = await file('hutong.config.json', {
+      ...base,
+      port: 8443,
+      session: { ttl: 3600, single: true },
+      store: { kind: 'postgres', url: 'postgres://u:pw@db/hutong' },
+      broker: { kind: 'redis', url: 'redis://cache:6379' },
+      apps: [
+        { appid: 'wx1111111111111111', secret: 's1' },
+        { appid: 'wx2222222222222222', secret: 's2' },
+      ],
+      tunnel: { ...base.tunnel, webhookRetryMs: [100, 500] },
+      im: { idle: 30, webhook: { url: 'https://biz/im', verify: true } },
+    });
+    const config = await loadConfigWithFile(path, { PORT: '9000' });
+    assert.equal(config.port, 9000, 'the environment wins');
+    assert.equal(config.sessionTtlMs, 3_600_000);
+    assert.equal(config.singleSession, true);
+    assert.deepEqual(config.store, { kind: 'postgres', url: 'postgres://u:pw@db/hutong' });
+    assert.deepEqual(config.broker, { kind: 'redis', url: 'redis://cache:6379' });
+    assert.deepEqual(
+      config.apps.map((a) => a.appid),
+      ['wx1111111111111111', 'wx2222222222222222'],
+    );
+    assert.deepEqual(config.webhookRetryDelaysMs, [100, 500]);
+    assert.equal(config.im.idleSeconds, 30);
+    assert.deepEqual(config.im.webhook, { url: 'https://biz/im', verify: true, filter: false });
+  });
+
+  test('a secret may come from a file named in the config file', async () => {
+    const secret = await file('key.txt', 'signature-key-from-a-secret-file\n');
+    const path = await file('secret.json', { ...base, tunnel: { signatureKeyFile: secret } });
+    assert.equal((await loadConfigWithFile(path, {})).tunnelSignatureKey, 'signature-key-from-a-secret-file');
+  });
+
+  test('a module config (.mjs) works like JSON', async () => {
+    const path = await file('hutong.config.mjs', `export default ${JSON.stringify({ ...base, port: 7000 })};`);
+    assert.equal((await loadConfigWithFile(path, {})).port, 7000);
+  });
+
+  test('errors name the key: wrong type, unknown key, bad value, missing file, not JSON', async () => {
+    await refused(loadConfigWithFile(await file('a.json', { ...base, port: 'x' }), {}), 'a.json: port');
+    await refused(loadConfigWithFile(await file('b.json', { ...base, sesion: { ttl: 60 } }), {}), 'b.json: sesion');
+    await refused(
+      loadConfigWithFile(await file('c.json', { ...base, session: { ttl: 5 } }), {}),
+      'c.json: session.ttl (HUTONG_SESSION_TTL)',
+    );
+    await refused(
+      loadConfigWithFile(await file('d.json', { ...base, store: { kind: 'mongo' } }), {}),
+      'd.json: store.kind (HUTONG_STORE)',
+    );
+    // The same bad value from the environment names the environment key.
+    await refused(loadConfigWithFile(await file('e.json', base), { HUTONG_SESSION_TTL: '5' }), 'HUTONG_SESSION_TTL');
+    await refused(loadConfigWithFile(join(dir, 'missing.json'), {}), 'missing.json');
+    await refused(loadConfigWithFile(await file('f.json', '{"port": 1,'), {}), 'f.json');
+    await refused(loadConfigWithFile(await file('g.json', [1, 2]), {}), /^g\.json/);
+  });
+
+  test('the schema covers every key and refuses others', () => {
+    const text = JSON.stringify(configFileSchema);
+    for (const path of Object.keys(configKeys)) {
+      assert.ok(text.includes(`"${path.split('.').at(-1)}"`), path);
+    }
+    assert.equal(configFileSchema.additionalProperties, false);
+  });
+
+  test('describeConfig hides secrets and URL passwords', async () => {
+    const path = await file('h.json', {
+      ...base,
+      adminToken: 'admin-token-0123456789abcdef',
+      store: { kind: 'mysql', url: 'mysql://root:hunter2@db/hutong' },
+    });
+    const text = JSON.stringify(describeConfig(await loadConfigWithFile(path, {})));
+    for (const secret of ['tunnel-key-from-the-file', 'app-secret-from-the-file', 'admin-token-0123456789abcdef', 'hunter2']) {
+      assert.ok(!text.includes(secret), `${secret} is hidden`);
+    }
+    assert.match(text, /mysql:\/\/root:\[redacted\]@db\/hutong/);
+  });
+
+  test('`hutong config check` prints the configuration without secrets; a bad one exits 2 naming the key', async () => {
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ['--conditions=hutong-src', '--import', 'tsx', 'packages/server/src/cli.ts', ...args], {
+        cwd: root,
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        encoding: 'utf8',
+      });
+    const good = cli(['config', 'check', '--config', await file('ok.json', base)]);
+    assert.equal(good.status, 0, good.stderr);
+    assert.equal(JSON.parse(good.stdout).tunnelSignatureKey, '[redacted]');
+    assert.ok(!good.stdout.includes('app-secret-from-the-file'));
+    assert.match(good.stderr, /configuration ok/);
+    const bad = cli(['config', 'check', '--config', await file('bad.json', { ...base, port: -1 })]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^Configuration error: bad\.json: port: /);
+    const fromEnv = cli(['config', 'check'], { HUTONG_TUNNEL_SIGNATURE_KEY: 'k', HUTONG_APPID: 'wx0123456789abcdef' });
+    assert.equal(fromEnv.status, 2);
+    assert.match(fromEnv.stderr, /HUTONG_APP_SECRET/);
+    const schema = cli(['config', 'schema']);
+    assert.equal(JSON.parse(schema.stdout).title, 'hutong.config.json');
+    assert.equal(cli(['nonsense']).status, 1);
+  });
+});
