@@ -13,6 +13,8 @@ export interface TcpProxy {
   readonly port: number;
   /** `url` with its host and port replaced by the proxy's. */
   url(url: string): string;
+  /** New connections go to `url` from now on (a load balancer taking a node out); open ones stay. */
+  retarget(url: string): void;
   up(): void;
   down(): void;
   stall(): void;
@@ -22,7 +24,7 @@ export interface TcpProxy {
 type Mode = 'up' | 'down' | 'stall';
 
 export async function startTcpProxy(target: string): Promise<TcpProxy> {
-  const { hostname, port } = new URL(target);
+  let { hostname, port } = new URL(target);
   const live = new Set<Socket>();
   const stalled = new Set<Socket>();
   let mode: Mode = 'up';
@@ -62,6 +64,9 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       parsed.hostname = '127.0.0.1';
       parsed.port = String(address.port);
       return parsed.toString();
+    },
+    retarget(url) {
+      ({ hostname, port } = new URL(url));
     },
     up() {
       mode = 'up';

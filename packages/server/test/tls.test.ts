@@ -1,0 +1,107 @@
+/**
+ * HTTPS and WSS from config: the certificate is served, replaced on reload (SIGHUP) without a
+ * restart, kept when the new files are bad, and a bad pair at start is a configuration error
+ * naming the key.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import WebSocket from 'ws';
+import { ConfigError, loadConfig } from '../src/config/config.js';
+import { createHutong, type Hutong } from '../src/hutong.js';
+import { testApp } from './fixtures.js';
+
+function makeCert(dir: string, name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${name}`,
+    '-addext', 'subjectAltName=IP:127.0.0.1',
+  ], { stdio: 'ignore' });
+  return { cert, key };
+}
+
+/** The certificate a new TLS connection to `url` is shown. */
+function peer(url: string): Promise<PeerCertificate> {
+  return new Promise((resolve, reject) => {
+    const request = get(`${url}/healthz`, { rejectUnauthorized: false, agent: false }, (response) => {
+      const certificate = (response.socket as TLSSocket).getPeerCertificate();
+      response.resume();
+      response.on('end', () => resolve(certificate));
+    });
+    request.on('error', reject);
+  });
+}
+
+describe('TLS', () => {
+  let dir: string;
+  let one: { cert: string; key: string };
+  let two: { cert: string; key: string };
+  let live: { cert: string; key: string };
+  let hutong: Hutong;
+  const env = (files: { cert?: string; key?: string }) => ({
+    PORT: '0',
+    HUTONG_STORE_URL: ':memory:',
+    HUTONG_APPID: testApp.appid,
+    HUTONG_APP_SECRET: testApp.secret,
+    HUTONG_TUNNEL_SIGNATURE_KEY: 'k',
+    HUTONG_LOG_LEVEL: 'silent',
+    ...(files.cert ? { HUTONG_TLS_CERT: files.cert } : {}),
+    ...(files.key ? { HUTONG_TLS_KEY: files.key } : {}),
+  });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hutong-tls-'));
+    one = makeCert(dir, 'one');
+    two = makeCert(dir, 'two');
+    live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') };
+    await copyFile(one.cert, live.cert);
+    await copyFile(one.key, live.key);
+    hutong = await createHutong(loadConfig(env(live)), { purgeIntervalMs: 0 });
+    await hutong.listen();
+  });
+  after(async () => {
+    await hutong?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('serves HTTPS and WSS with the configured certificate; the public URL is https', async () => {
+    assert.match(hutong.publicUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal((await peer(hutong.publicUrl)).subject.CN, 'one');
+    const ws = new WebSocket(`${hutong.publicUrl.replace('https', 'wss')}/im`, { rejectUnauthorized: false });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.close();
+  });
+
+  test('reload (SIGHUP) swaps the certificate for new connections; bad files keep the old one', async () => {
+    await copyFile(two.cert, live.cert);
+    await copyFile(two.key, live.key);
+    assert.equal(hutong.reloadTls(), true);
+    assert.equal((await peer(hutong.publicUrl)).subject.CN, 'two');
+    await writeFile(live.cert, 'not a certificate');
+    assert.equal(hutong.reloadTls(), false);
+    assert.equal((await peer(hutong.publicUrl)).subject.CN, 'two', 'still serving the last good pair');
+  });
+
+  test('a bad pair at start is a configuration error naming the key', () => {
+    const refused = (files: { cert?: string; key?: string }, key: string) =>
+      assert.throws(
+        () => loadConfig(env(files)),
+        (error: unknown) => error instanceof ConfigError && error.key === key,
+      );
+    refused({ cert: join(dir, 'missing.crt'), key: one.key }, 'HUTONG_TLS_CERT');
+    refused({ cert: one.cert, key: join(dir, 'missing.key') }, 'HUTONG_TLS_KEY');
+    refused({ cert: one.cert }, 'HUTONG_TLS_KEY');
+    refused({ cert: one.cert, key: two.key }, 'HUTONG_TLS_CERT');
+    refused({ cert: one.key, key: one.key }, 'HUTONG_TLS_CERT');
+  });
+});
