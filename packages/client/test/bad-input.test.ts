@@ -210,6 +210,42 @@ describe('@hutong/client against servers that misbehave', () => {
     }
   });
 
+  test('a draining server (close 4503) gets an immediate reconnect; any other drop waits for the backoff', async () => {
+    server.answer((req, res) =>
+      res.end(
+        JSON.stringify(
+          req.url === '/login' ? { skey: 'k' } : { connectUrl: `${server.base.replace('http', 'ws')}/ws` },
+        ),
+      ),
+    );
+    for (const [code, immediate] of [
+      [4503, true],
+      [4000, false],
+    ] as const) {
+      const { client } = makeClient(server.base);
+      const tunnel = new client.Tunnel(`${server.base}/tunnel`, { reconnectDelayMs: 5000, recover: false });
+      const connections: number[] = [];
+      const onConnection = (ws: { close(code: number, reason: string): void }) => {
+        connections.push(Date.now());
+        if (connections.length === 1) setTimeout(() => ws.close(code, 'bye'), 20);
+      };
+      server.wss.on('connection', onConnection);
+      tunnel.open();
+      if (immediate) {
+        await until(() => connections.length === 2, 'the second connection');
+        assert.ok(
+          connections[1]! - connections[0]! < 1000,
+          `reconnected after ${connections[1]! - connections[0]!} ms`,
+        );
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        assert.equal(connections.length, 1, 'still waiting for the backoff (2.5-5 s)');
+      }
+      tunnel.close();
+      server.wss.off('connection', onConnection);
+    }
+  });
+
   test('unreadable frames are counted and dropped; colliding types arrive as @type; nothing throws', async () => {
     server.answer((req, res) =>
       res.end(
