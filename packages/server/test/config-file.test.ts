@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '../src/config/config.js';
-import { configFileSchema, configKeys, describeConfig, loadConfigWithFile } from '../src/config/config-file.js';
+import {
+  configFileSchema,
+  configKeys,
+  describeConfig,
+  loadConfigWithFile,
+} from '../src/config/config-file.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const base = {
@@ -75,13 +80,19 @@ describe('hutong.config.json', () => {
   });
 
   test('a module config (.mjs) works like JSON', async () => {
-    const path = await file('hutong.config.mjs', `export default ${JSON.stringify({ ...base, port: 7000 })};`);
+    const path = await file(
+      'hutong.config.mjs',
+      `export default ${JSON.stringify({ ...base, port: 7000 })};`,
+    );
     assert.equal((await loadConfigWithFile(path, {})).port, 7000);
   });
 
   test('errors name the key: wrong type, unknown key, bad value, missing file, not JSON', async () => {
     await refused(loadConfigWithFile(await file('a.json', { ...base, port: 'x' }), {}), 'a.json: port');
-    await refused(loadConfigWithFile(await file('b.json', { ...base, sesion: { ttl: 60 } }), {}), 'b.json: sesion');
+    await refused(
+      loadConfigWithFile(await file('b.json', { ...base, sesion: { ttl: 60 } }), {}),
+      'b.json: sesion',
+    );
     await refused(
       loadConfigWithFile(await file('c.json', { ...base, session: { ttl: 5 } }), {}),
       'c.json: session.ttl (HUTONG_SESSION_TTL)',
@@ -91,7 +102,10 @@ describe('hutong.config.json', () => {
       'd.json: store.kind (HUTONG_STORE)',
     );
     // The same bad value from the environment names the environment key.
-    await refused(loadConfigWithFile(await file('e.json', base), { HUTONG_SESSION_TTL: '5' }), 'HUTONG_SESSION_TTL');
+    await refused(
+      loadConfigWithFile(await file('e.json', base), { HUTONG_SESSION_TTL: '5' }),
+      'HUTONG_SESSION_TTL',
+    );
     await refused(loadConfigWithFile(join(dir, 'missing.json'), {}), 'missing.json');
     await refused(loadConfigWithFile(await file('f.json', '{"port": 1,'), {}), 'f.json');
     await refused(loadConfigWithFile(await file('g.json', [1, 2]), {}), /^g\.json/);
@@ -112,7 +126,12 @@ describe('hutong.config.json', () => {
       store: { kind: 'mysql', url: 'mysql://root:hunter2@db/hutong' },
     });
     const text = JSON.stringify(describeConfig(await loadConfigWithFile(path, {})));
-    for (const secret of ['tunnel-key-from-the-file', 'app-secret-from-the-file', 'admin-token-0123456789abcdef', 'hunter2']) {
+    for (const secret of [
+      'tunnel-key-from-the-file',
+      'app-secret-from-the-file',
+      'admin-token-0123456789abcdef',
+      'hunter2',
+    ]) {
       assert.ok(!text.includes(secret), `${secret} is hidden`);
     }
     assert.match(text, /mysql:\/\/root:\[redacted\]@db\/hutong/);
@@ -120,11 +139,15 @@ describe('hutong.config.json', () => {
 
   test('`hutong config check` prints the configuration without secrets; a bad one exits 2 naming the key', async () => {
     const cli = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(process.execPath, ['--conditions=hutong-src', '--import', 'tsx', 'packages/server/src/cli.ts', ...args], {
-        cwd: root,
-        env: { PATH: process.env['PATH'] ?? '', ...env },
-        encoding: 'utf8',
-      });
+      spawnSync(
+        process.execPath,
+        ['--conditions=hutong-src', '--import', 'tsx', 'packages/server/src/cli.ts', ...args],
+        {
+          cwd: root,
+          env: { PATH: process.env['PATH'] ?? '', ...env },
+          encoding: 'utf8',
+        },
+      );
     const good = cli(['config', 'check', '--config', await file('ok.json', base)]);
     assert.equal(good.status, 0, good.stderr);
     assert.equal(JSON.parse(good.stdout).tunnelSignatureKey, '[redacted]');
@@ -133,7 +156,10 @@ describe('hutong.config.json', () => {
     const bad = cli(['config', 'check', '--config', await file('bad.json', { ...base, port: -1 })]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^Configuration error: bad\.json: port: /);
-    const fromEnv = cli(['config', 'check'], { HUTONG_TUNNEL_SIGNATURE_KEY: 'k', HUTONG_APPID: 'wx0123456789abcdef' });
+    const fromEnv = cli(['config', 'check'], {
+      HUTONG_TUNNEL_SIGNATURE_KEY: 'k',
+      HUTONG_APPID: 'wx0123456789abcdef',
+    });
     assert.equal(fromEnv.status, 2);
     assert.match(fromEnv.stderr, /HUTONG_APP_SECRET/);
     const schema = cli(['config', 'schema']);

@@ -5,34 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
 import { WebhookReceiver } from '../src/tunnel/receivers.js';
 import { repairReceiveUrl } from '../src/tunnel/tunnel-routes.js';
-import { connect, KEY, startTunnels, type TunnelFixture, until } from './tunnel-fixtures.js';
-
-/** A business server's tunnel endpoint: records signed callbacks, answers with `status()`. */
-async function receiverServer(status: () => number = () => 200) {
-  const received: { data: any; signed: boolean }[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      const parsed = JSON.parse(body) as { data: string; signature: string };
-      received.push({
-        data: JSON.parse(parsed.data),
-        signed: checkTunnelSignature(parsed.data, parsed.signature, KEY),
-      });
-      res.writeHead(status(), { 'content-type': 'application/json' }).end('{"code":0,"message":"ok"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    received,
-    port,
-    url: `http://127.0.0.1:${port}/tunnel`,
-    close: () => new Promise((r) => server.close(r)),
-  };
-}
+import { connect, KEY, receiverServer, startTunnels, type TunnelFixture, until } from './tunnel-fixtures.js';
 
 describe('tunnel server API', () => {
   let f: TunnelFixture;

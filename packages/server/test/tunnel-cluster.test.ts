@@ -5,10 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
 import { service, uniqueSuffix } from '../../../testing/services.js';
 import { RedisBroker } from '../src/brokers/redis-broker.js';
 import { startTcpProxy, type TcpProxy } from './stores/tcp-proxy.js';
-import { connect, recorder, startTunnels, type TunnelFixture } from './tunnel-fixtures.js';
+import {
+  connect,
+  KEY,
+  receiverServer,
+  recorder,
+  startTunnels,
+  type TunnelFixture,
+  until,
+} from './tunnel-fixtures.js';
 
 const redis = await service('redis');
 
@@ -47,6 +56,59 @@ describe('tunnel cluster over Redis', { skip: redis.skip }, () => {
     }
     throw new Error('tunnels not registered');
   };
+
+  test('any node takes a tunnel socket the balancer sends it; the tunnel works there; nobody takes it twice', async () => {
+    const [n0, n1, n2] = nodes.map((n) => n.f) as [TunnelFixture, TunnelFixture, TunnelFixture];
+    const business = await receiverServer();
+    try {
+      const reply = await n0.api('/get/wsurl', { receiveUrl: business.url }, { tcKey: KEY });
+      const { tunnelId, connectUrl } = JSON.parse(reply.body.data) as {
+        tunnelId: string;
+        connectUrl: string;
+      };
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the offer reaches Redis
+      // The balancer sends the socket to node 1, which never saw the tunnel.
+      const elsewhere = connectUrl.replace(new URL(n0.url).host, new URL(n1.url).host);
+      const c = await connect(elsewhere);
+      await c.waitFor((x) => x.startsWith('timeout:'));
+      assert.ok(n1.hub.holds(tunnelId) && !n0.hub.holds(tunnelId));
+      c.ws.send(`message:${JSON.stringify({ type: 'hi', content: 1 })}`);
+      await until(() => business.received.length === 2);
+      assert.deepEqual(
+        business.received.map((r) => [r.data.type, r.data.tunnelId, r.signed]),
+        [
+          ['connect', tunnelId, true],
+          ['message', tunnelId, true],
+        ],
+      );
+      // A push through the node that allocated it reaches the socket on node 1.
+      await registered(n0, [tunnelId]);
+      const content = JSON.stringify({ type: 'back', content: 2 });
+      const pushed = await n0.api('/ws/push', [{ tunnelIds: [tunnelId], type: 'message', content }]);
+      assert.deepEqual(pushed.body.data.invalidTunnelIds, []);
+      await c.waitFor((frame) => frame === `message:${content}`);
+      // A second socket for the same id, on any node, is refused.
+      for (const n of [n0, n2]) {
+        const url = connectUrl.replace(new URL(n0.url).host, new URL(n.url).host);
+        const status = await new Promise<number>((resolve) => {
+          const ws = new WebSocket(url);
+          ws.on('error', () => {});
+          ws.on('unexpected-response', (_request, response) => {
+            resolve(response.statusCode ?? 0);
+            ws.terminate();
+          });
+          ws.on('open', () => {
+            resolve(101);
+            ws.close();
+          });
+        });
+        assert.equal(status, 404, url);
+      }
+      c.ws.close();
+    } finally {
+      await business.close();
+    }
+  });
 
   test('a push through any node reaches tunnels on every node; unknown ids are invalid', async () => {
     const [n0, n1, n2] = nodes.map((n) => n.f) as [TunnelFixture, TunnelFixture, TunnelFixture];

@@ -1,4 +1,6 @@
-import { tunnelSignature } from '@hutong/protocol/wafer-signature';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
 import Fastify, { type FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import type { Broker } from '../src/brokers/broker.js';
@@ -119,3 +121,30 @@ export const until = async (check: () => boolean, ms = 2000) => {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 };
+
+/** A business server's tunnel endpoint: records signed callbacks, answers with `status()`. */
+export async function receiverServer(status: () => number = () => 200) {
+  const received: { data: any; signed: boolean }[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const parsed = JSON.parse(body) as { data: string; signature: string };
+      received.push({
+        data: JSON.parse(parsed.data),
+        signed: checkTunnelSignature(parsed.data, parsed.signature, KEY),
+      });
+      res.writeHead(status(), { 'content-type': 'application/json' }).end('{"code":0,"message":"ok"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    received,
+    port,
+    url: `http://127.0.0.1:${port}/tunnel`,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}

@@ -46,6 +46,13 @@ export interface Broker {
   signal(nodeId: string, signals: ImSignal[]): Promise<void>;
   /** Receives the IM signals sent to this node (set before or after `start`). */
   onSignals(listener: (signals: ImSignal[]) => void): void;
+  /**
+   * A tunnel allocated here but not yet connected, which any node may take over when the load
+   * balancer sends its socket elsewhere: `spec` says how to rebuild its receiver. Kept `ttlMs`.
+   */
+  offer(tunnelId: string, spec: string, ttlMs: number): Promise<void>;
+  /** Takes an offered tunnel's spec, atomically: one node gets it, later calls get undefined. */
+  claim(tunnelId: string): Promise<string | undefined>;
   /** Resolves when the backend answers (readiness); rejects with ERR_STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   /** Shares this node's latest stats (JSON; the dashboard), replacing its previous report. */

@@ -11,6 +11,7 @@ export class LocalBus {
   readonly presence = new Map<string, Set<string>>();
   readonly signalListeners = new Map<string, (signals: ImSignal[]) => void>();
   readonly reports = new Map<string, string>();
+  readonly offers = new Map<string, { spec: string; until: number }>();
 }
 
 export class LocalBroker implements Broker {
@@ -83,6 +84,16 @@ export class LocalBroker implements Broker {
   }
 
   async ping(): Promise<void> {}
+
+  async offer(tunnelId: string, spec: string, ttlMs: number): Promise<void> {
+    this.#bus.offers.set(tunnelId, { spec, until: Date.now() + ttlMs });
+  }
+
+  async claim(tunnelId: string): Promise<string | undefined> {
+    const offer = this.#bus.offers.get(tunnelId);
+    this.#bus.offers.delete(tunnelId);
+    return offer && offer.until > Date.now() ? offer.spec : undefined;
+  }
 
   async report(stats: string): Promise<void> {
     this.#bus.reports.set(this.nodeId, stats);

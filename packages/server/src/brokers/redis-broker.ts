@@ -49,7 +49,7 @@ export class RedisBroker implements Broker {
     for (const client of [this.#redis, this.#sub]) client.on('error', () => {});
   }
 
-  #key(kind: 'tunnel' | 'node' | 'imuser' | 'stats', id: string): string {
+  #key(kind: 'tunnel' | 'node' | 'imuser' | 'stats' | 'offer', id: string): string {
     return `${this.#prefix}${kind}:${id}`;
   }
 
@@ -165,6 +165,19 @@ export class RedisBroker implements Broker {
 
   onSignals(listener: (signals: ImSignal[]) => void): void {
     this.#onSignals = listener;
+  }
+
+  offer(tunnelId: string, spec: string, ttlMs: number): Promise<void> {
+    return guard('redis', 'offer', async () => {
+      await this.#redis.set(this.#key('offer', tunnelId), spec, 'PX', ttlMs);
+    });
+  }
+
+  claim(tunnelId: string): Promise<string | undefined> {
+    return guard('redis', 'claim', async () => {
+      const spec = await this.#redis.getdel(this.#key('offer', tunnelId));
+      return spec ?? undefined;
+    });
   }
 
   ping(): Promise<void> {

@@ -18,6 +18,9 @@ import type { TunnelReceiver } from './receivers.js';
 import { RecoveryLog } from './recovery-log.js';
 import { type RoomLimits, TunnelRooms } from './tunnel-rooms.js';
 
+/** Tunnel ids are 128 random bits in hex. */
+const TUNNEL_ID = /^[0-9a-f]{32}$/;
+
 /** Close codes the tunnel server uses (4000–4099: reconnect may help; others: see RFC 6455). */
 export const tunnelCloseCodes = {
   /** `close` packet from either side. */
@@ -62,6 +65,11 @@ export interface TunnelHubOptions {
   logger?: Logger;
   /** Called when a tunnel's socket opens and when it closes (cluster registry). */
   onOpen?: (tunnelId: string) => void;
+  /**
+   * A socket came for a tunnel this node does not know: the receiver (and owner) of one that
+   * another node allocated and offered, or undefined. Only for first connections, not resumes.
+   */
+  adopt?: (tunnelId: string) => Promise<{ receiver: TunnelReceiver; owner?: string } | undefined>;
   onClose?: (tunnelId: string) => void;
 }
 
@@ -84,6 +92,8 @@ interface Tunnel {
   owner?: string;
   /** Events handed over and not yet handled. */
   inFlight?: number;
+  /** Offered to the cluster: its socket is taken here only after claiming it (`adopt`). */
+  offered?: boolean;
 }
 
 export const CONNECT_PATH = '/tunnel/ws';
@@ -112,7 +122,8 @@ export class TunnelHub {
     pong: (this: WebSocket) => void;
     close: (this: WebSocket, code: number) => void;
   };
-  readonly #options: Required<Omit<TunnelHubOptions, 'logger' | 'rooms' | 'onOpen' | 'onClose'>>;
+  readonly #options: Required<Omit<TunnelHubOptions, 'logger' | 'rooms' | 'onOpen' | 'onClose' | 'adopt'>> &
+    Pick<TunnelHubOptions, 'adopt'>;
   readonly #onOpen: ((tunnelId: string) => void) | undefined;
   readonly #onClose: ((tunnelId: string) => void) | undefined;
   /** Named rooms of this node's open tunnels. */
@@ -133,6 +144,7 @@ export class TunnelHub {
       maxTunnelsPerOwner: options.maxTunnelsPerOwner ?? 5,
       recoveryWindowMs: options.recoveryWindowMs ?? 120_000,
       recoveryMaxMessages: options.recoveryMaxMessages ?? 1000,
+      ...(options.adopt ? { adopt: options.adopt } : {}),
     };
     this.#logger = options.logger;
     this.#onOpen = options.onOpen;
@@ -181,7 +193,12 @@ export class TunnelHub {
    * A new pending tunnel delivering to `receiver`: its id (128 random bits) and connect URL.
    * `owner` (a user id) counts against the per-user limit until the tunnel is gone.
    */
-  allocate(receiver: TunnelReceiver, owner?: string): { tunnelId: string; connectUrl: string } {
+  allocate(
+    receiver: TunnelReceiver,
+    owner?: string,
+    /** Adoption only: the id another node gave out. */
+    givenId?: string,
+  ): { tunnelId: string; connectUrl: string } {
     if (this.#tunnels.size >= this.#options.maxTunnels) this.#sweep();
     if (this.#tunnels.size >= this.#options.maxTunnels) {
       throw new HutongError(
@@ -196,7 +213,7 @@ export class TunnelHub {
         `A user may hold ${this.#options.maxTunnelsPerOwner} tunnels at once`,
       );
     }
-    const id = randomBytes(16).toString('hex');
+    const id = givenId ?? randomBytes(16).toString('hex');
     const now = Date.now();
     if (owner !== undefined && owned) {
       owned.add(id);
@@ -221,7 +238,7 @@ export class TunnelHub {
    * receives messages N+1… in order. Anything else is refused with 404 (410 for a resume whose
    * messages are no longer kept).
    */
-  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void => {
+  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, looked = false): void => {
     const id = url.searchParams.get('tunnelId') ?? '';
     const tunnel = this.#tunnels.get(id);
     const offsetParam = url.searchParams.get('offset');
@@ -239,8 +256,56 @@ export class TunnelHub {
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#resume(tunnel, ws, missed));
       return;
     }
+    if (!tunnel && !looked && offsetParam === null && this.#options.adopt && TUNNEL_ID.test(id)) {
+      // Allocated on another node (the balancer sent the socket here): take it over if offered.
+      const adopt = this.#options.adopt;
+      socket.pause();
+      adopt(id).then(
+        (found) => {
+          if (socket.destroyed) return;
+          socket.resume();
+          if (found && !this.#tunnels.has(id)) this.allocate(found.receiver, found.owner, id);
+          this.handleUpgrade(req, socket, head, url, true);
+        },
+        () => {
+          socket.resume();
+          rejectUpgrade(
+            socket,
+            503,
+            'Service Unavailable',
+            refusal('ERR_STORE_UNAVAILABLE', 'Cannot look the tunnel up'),
+          );
+        },
+      );
+      return;
+    }
     if (tunnel?.state !== 'pending' || tunnel.expiresAt <= Date.now()) {
       rejectUpgrade(socket, 404, 'Not Found', refusal('ERR_TUNNEL_UNKNOWN', 'No such tunnel, or it expired'));
+      return;
+    }
+    if (tunnel.offered && !looked && this.#options.adopt) {
+      // Offered to the cluster: claim it first, so no other node takes a second socket for it.
+      const adopt = this.#options.adopt;
+      socket.pause();
+      adopt(id).then(
+        (found) => {
+          if (socket.destroyed) return;
+          socket.resume();
+          if (found) {
+            delete tunnel.offered;
+            this.handleUpgrade(req, socket, head, url, true);
+          } else {
+            this.#forget(tunnel);
+            rejectUpgrade(socket, 404, 'Not Found', refusal('ERR_TUNNEL_UNKNOWN', 'Taken by another node'));
+          }
+        },
+        () => {
+          // The broker is down: nobody else can claim it either, so this node takes it.
+          socket.resume();
+          delete tunnel.offered;
+          this.handleUpgrade(req, socket, head, url, true);
+        },
+      );
       return;
     }
     tunnel.state = 'open'; // claimed: a second upgrade with the same id is refused
@@ -249,6 +314,12 @@ export class TunnelHub {
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(tunnel, ws));
   };
+
+  /** Marks a pending tunnel as offered to the cluster (see `adopt`). */
+  markOffered(tunnelId: string): void {
+    const tunnel = this.#tunnels.get(tunnelId);
+    if (tunnel?.state === 'pending') tunnel.offered = true;
+  }
 
   /** Whether the tunnel's socket is open on this node. */
   holds(tunnelId: string): boolean {

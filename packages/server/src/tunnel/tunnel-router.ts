@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Broker, RoutedPacket } from '../brokers/broker.js';
+import type { TunnelReceiver } from './receivers.js';
 import { TunnelHub, type TunnelHubOptions } from './tunnel-hub.js';
 
 /** A room publish carries its origin so the sending node, which delivered locally, skips it. */
@@ -26,7 +27,36 @@ export class TunnelRouter {
       ...hubOptions,
       onOpen: (id) => this.#registry('register', id),
       onClose: (id) => this.#registry('unregister', id),
+      adopt: async (id) => {
+        const spec = await this.broker.claim(id);
+        const receiver = spec === undefined ? undefined : this.#revive?.(spec);
+        if (receiver) this.logger?.debug({ tunnelId: id }, 'tunnel adopted from another node');
+        return receiver ? { receiver } : undefined;
+      },
     });
+    this.#pendingTtlMs = hubOptions.pendingTtlMs ?? 60_000;
+  }
+
+  readonly #pendingTtlMs: number;
+  #revive: ((spec: string) => TunnelReceiver | undefined) | undefined;
+
+  /** How a node rebuilds an offered tunnel's receiver from its spec (set by the tunnel API). */
+  set revive(revive: (spec: string) => TunnelReceiver | undefined) {
+    this.#revive = revive;
+  }
+
+  /**
+   * Lets any node of the cluster take this pending tunnel's socket (a load balancer without
+   * affinity): `spec` must hold no secret; the node rebuilds the receiver with `revive`.
+   */
+  offer(tunnelId: string, spec: string): void {
+    this.broker.offer(tunnelId, spec, this.#pendingTtlMs).then(
+      () => this.hub.markOffered(tunnelId),
+      (err: unknown) => {
+        this.stats.brokerErrors += 1;
+        this.logger?.warn({ err }, 'tunnel offer failed; only this node can take its socket');
+      },
+    );
   }
 
   async start(): Promise<void> {

@@ -55,6 +55,17 @@ export function verifySigned(request: SignedRequest, keys: readonly string[]): s
  * C#) and for `get/wsurl`, an object otherwise. Errors: `{code, message, error}` with an HTTP status.
  */
 export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app, options) => {
+  options.router.revive = (text) => {
+    let spec: { url?: unknown; key?: unknown };
+    try {
+      spec = JSON.parse(text) as typeof spec;
+    } catch {
+      return undefined;
+    }
+    const key = typeof spec.key === 'number' ? options.keys[spec.key] : undefined;
+    if (typeof spec.url !== 'string' || !/^https?:\/\//.test(spec.url) || key === undefined) return undefined;
+    return new WebhookReceiver(spec.url, { ...options.webhook, key });
+  };
   app.setErrorHandler((error, request, reply) => {
     const hutong = asHutongError(error);
     if (hutong.code === 'ERR_INTERNAL') request.log.error({ err: error }, 'tunnel API request failed');
@@ -76,7 +87,13 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
       throw new HutongError('ERR_BAD_REQUEST', 'receiveUrl must be http or https');
     }
     const receiver = new WebhookReceiver(target.toString(), { ...options.webhook, key });
-    const data = JSON.stringify(options.router.hub.allocate(receiver));
+    const tunnel = options.router.hub.allocate(receiver);
+    // Any node may take the socket: it rebuilds the receiver from the URL and the key's index.
+    options.router.offer(
+      tunnel.tunnelId,
+      JSON.stringify({ url: receiver.url, key: options.keys.indexOf(key) }),
+    );
+    const data = JSON.stringify(tunnel);
     return { code: 0, message: 'OK', data, signature: tunnelSignature(data, key) };
   });
 
