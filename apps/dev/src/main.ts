@@ -1,4 +1,4 @@
-import { ConfigError, handleSignals } from '@hutong/server';
+import { ConfigError, handleSignals, StartupError } from '@hutong/server';
 import { devApp, startDevStack } from './stack.js';
 
 try {
@@ -20,6 +20,10 @@ try {
   if (error instanceof ConfigError) {
     console.error(`Configuration error: ${error.message}`);
     process.exit(2);
+  }
+  if (error instanceof StartupError) {
+    console.error(`Start-up failed: ${error.message}`);
+    process.exit(3);
   }
   throw error;
 }

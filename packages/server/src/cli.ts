@@ -6,13 +6,15 @@
  *   hutong config schema                  print the config file's JSON Schema
  *
  * The file defaults to `$HUTONG_CONFIG`, else `./hutong.config.json` when it exists. The
- * environment wins over the file. Exit codes: 0 fine, 2 configuration error, 1 anything else.
+ * environment wins over the file. Exit codes: 0 fine, 2 configuration error, 3 a database or
+ * Redis still unreachable after HUTONG_START_TIMEOUT_MS, 1 anything else.
  */
 import { existsSync } from 'node:fs';
 import { ConfigError } from './config/config.js';
 import { configFileSchema, describeConfig, loadConfigWithFile } from './config/config-file.js';
 import { createHutong } from './hutong.js';
 import { handleSignals } from './signals.js';
+import { StartupError } from './startup.js';
 
 const usage = `usage: hutong start [--config FILE]
        hutong config check [--config FILE]
@@ -62,6 +64,9 @@ try {
   if (error instanceof ConfigError) {
     process.stderr.write(`Configuration error: ${error.message}\n`);
     process.exitCode = 2;
+  } else if (error instanceof StartupError) {
+    process.stderr.write(`Start-up failed: ${error.message}\n`);
+    process.exitCode = 3;
   } else {
     process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;

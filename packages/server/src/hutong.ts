@@ -3,6 +3,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { HutongError } from '@hutong/protocol';
 import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AuthService } from './auth/auth-service.js';
@@ -23,6 +24,7 @@ import { adminRoutes } from './metrics/admin-routes.js';
 import { ErrorLog } from './metrics/error-log.js';
 import { createMetrics } from './metrics/metrics.js';
 import { NodeStats } from './metrics/node-stats.js';
+import { untilReachable } from './startup.js';
 import { createSessionStore } from './stores/index.js';
 import type { SessionStore } from './stores/session-store.js';
 import { CONNECT_PATH, type TunnelHub } from './tunnel/tunnel-hub.js';
@@ -84,8 +86,30 @@ async function createImStore(options: HutongConfig['im']['store']): Promise<Mess
       ? { kind: 'sqlite', url: options.file }
       : { kind: options.kind, url: options.url },
   );
-  await store.migrate();
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
   return store;
+}
+
+/** One PING on a fresh connection: whether the broker's Redis answers now. */
+async function pingRedis(url: string): Promise<void> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } finally {
+    redis.disconnect();
+  }
 }
 
 const SECRET_QUERY = /([?&](?:secret|js_code|code|access_token|signature)=)[^&#]*/gi;
@@ -129,8 +153,21 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   const logger = options.logger ?? createLogger(config.logLevel);
   if (config.store.kind === 'sqlite' && config.store.file !== ':memory:')
     mkdirSync(config.dataDir, { recursive: true });
-  const store = createSessionStore(config.store);
-  await store.init();
+  const waitFor = { logger, timeoutMs: config.startTimeoutMs };
+  const store = await untilReachable(
+    'session store',
+    async () => {
+      const candidate = createSessionStore(config.store);
+      try {
+        await candidate.init();
+        return candidate;
+      } catch (error) {
+        await candidate.close().catch(() => {});
+        throw error;
+      }
+    },
+    waitFor,
+  );
   const wechat =
     options.wechat ??
     new HttpWeChatApi({
@@ -182,11 +219,15 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     },
     logger,
   );
+  if (config.broker.kind === 'redis' && !options.broker) {
+    const { url } = config.broker;
+    await untilReachable('broker Redis', () => pingRedis(url), waitFor);
+  }
   await router.start();
   const tunnels = router.hub;
   const upgrades = new UpgradeRouter();
   upgrades.register(CONNECT_PATH, tunnels.handleUpgrade);
-  const imStore = await createImStore(config.im.store);
+  const imStore = await untilReachable('IM message store', () => createImStore(config.im.store), waitFor);
   if (config.broker.kind === 'redis' && config.im.store.kind === 'sqlite') {
     logger.warn(
       'IM messages are in a SQLite file of this node: in a cluster use HUTONG_IM_STORE=mysql or postgres',

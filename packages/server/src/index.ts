@@ -27,6 +27,7 @@ export * from './metrics/error-log.js';
 export * from './metrics/metrics.js';
 export * from './metrics/node-stats.js';
 export * from './signals.js';
+export * from './startup.js';
 export * from './stores/index.js';
 export * from './stores/session-store.js';
 export * from './tunnel/receivers.js';

@@ -65,6 +65,11 @@ export const configKeys: Record<string, readonly [env: string, leaf: Leaf, doc: 
   'tls.cert': ['HUTONG_TLS_CERT', 'string', 'PEM certificate chain file (HTTPS/WSS); reloaded on SIGHUP'],
   'tls.key': ['HUTONG_TLS_KEY', 'string', 'PEM private key file'],
   'drain.timeoutMs': ['HUTONG_DRAIN_TIMEOUT_MS', 'integer', 'how long a SIGTERM drain may take before exit'],
+  startTimeoutMs: [
+    'HUTONG_START_TIMEOUT_MS',
+    'integer',
+    'how long start-up retries an unreachable database or Redis',
+  ],
 };
 
 const leafSchema = (leaf: Leaf, description: string): TSchema => {

@@ -47,6 +47,8 @@ export interface HutongConfig {
   tls: { cert: string; key: string } | undefined;
   /** How long a SIGTERM drain may take before the process exits anyway, ms. */
   drainTimeoutMs: number;
+  /** How long start-up waits for an unreachable database or Redis, retrying, ms. */
+  startTimeoutMs: number;
   /** Bearer token for `/metrics` and the `/admin` dashboard; unset means neither exists. */
   adminToken: string | undefined;
   logLevel: string;
@@ -281,6 +283,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
     },
     tls: tls(env),
     drainTimeoutMs: int(env, 'HUTONG_DRAIN_TIMEOUT_MS', 10_000, 100),
+    startTimeoutMs: int(env, 'HUTONG_START_TIMEOUT_MS', 60_000, 0),
     adminToken: adminToken(env),
     logLevel: read(env, 'HUTONG_LOG_LEVEL') ?? 'info',
   };
