@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
+import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import { WebhookReceiver } from '../src/tunnel/receivers.js';
 import { repairReceiveUrl } from '../src/tunnel/tunnel-routes.js';
 import { connect, KEY, receiverServer, startTunnels, type TunnelFixture, until } from './tunnel-fixtures.js';

@@ -99,7 +99,10 @@ function buildSchema(): TObject {
   for (const [path, [, leaf, doc]] of Object.entries(configKeys)) {
     const parts = path.split('.');
     let node = tree;
-    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Node;
+    for (const part of parts.slice(0, -1)) {
+      node[part] ??= {};
+      node = node[part] as Node;
+    }
     node[parts.at(-1)!] = leafSchema(leaf, doc);
   }
   const toSchema = (node: Node): TObject =>
@@ -217,12 +220,12 @@ export async function loadConfigWithFile(
 /** The configuration as `hutong config check` prints it: secrets and URL passwords replaced. */
 export function describeConfig(config: HutongConfig): Record<string, unknown> {
   const hideUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:[redacted]@');
-  const copy = JSON.parse(JSON.stringify(config)) as Record<string, any>;
-  copy['apps'] = config.apps.map((app) => ({ appid: app.appid, secret: '[redacted]' }));
-  copy['tunnelSignatureKey'] = '[redacted]';
-  if (config.adminToken) copy['adminToken'] = '[redacted]';
-  for (const holder of [copy['store'], copy['broker'], copy['im']?.store]) {
-    if (holder && typeof holder.url === 'string') holder.url = hideUrl(holder.url);
+  const copy = structuredClone(config) as HutongConfig & Record<string, unknown>;
+  copy.apps = config.apps.map((app) => ({ appid: app.appid, secret: '[redacted]' }));
+  copy.tunnelSignatureKey = '[redacted]';
+  if (config.adminToken) copy.adminToken = '[redacted]';
+  for (const holder of [copy.store, copy.broker, copy.im.store] as { url?: unknown }[]) {
+    if (typeof holder.url === 'string') holder.url = hideUrl(holder.url);
   }
   return copy;
 }
