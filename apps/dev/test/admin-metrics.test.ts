@@ -153,6 +153,17 @@ describe('metrics and dashboard stats', () => {
     assert.equal(metric(text, 'hutong_errors_total', { code: badCode }), 1);
     assert.equal(metric(text, 'hutong_errors_total', { code: 'im:301' }), 1);
     assert.equal(metric(text, 'hutong_im_users'), 1);
+    // Store and broker latency, by backend and operation.
+    for (const backend of ['session', 'im', 'broker']) {
+      const count = text
+        .split('\n')
+        .filter(
+          (line) => line.startsWith('hutong_backend_seconds_count{') && line.includes(`backend="${backend}"`),
+        )
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+      assert.ok(count > 0, `${backend} calls are timed (${count})`);
+    }
+    assert.match(text, /hutong_backend_seconds_bucket\{[^}]*backend="session"[^}]*op="createSession"/);
     assert.equal(metric(text, 'hutong_im_devices'), 1);
 
     const view = await stats();

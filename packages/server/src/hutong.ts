@@ -22,6 +22,7 @@ import type { MessageStore } from './im/message-store.js';
 import { sessionLoginVerifier } from './im/session-verifier.js';
 import { adminRoutes } from './metrics/admin-routes.js';
 import { ErrorLog } from './metrics/error-log.js';
+import { createLatencyHistogram, timed } from './metrics/latency.js';
 import { createMetrics } from './metrics/metrics.js';
 import { NodeStats } from './metrics/node-stats.js';
 import { untilReachable } from './startup.js';
@@ -154,7 +155,8 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   if (config.store.kind === 'sqlite' && config.store.file !== ':memory:')
     mkdirSync(config.dataDir, { recursive: true });
   const waitFor = { logger, timeoutMs: config.startTimeoutMs };
-  const store = await untilReachable(
+  const latency = createLatencyHistogram();
+  const rawStore = await untilReachable(
     'session store',
     async () => {
       const candidate = createSessionStore(config.store);
@@ -168,6 +170,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     },
     waitFor,
   );
+  const store = timed(rawStore, 'session', latency);
   const wechat =
     options.wechat ??
     new HttpWeChatApi({
@@ -205,11 +208,14 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
   });
   let publicUrl = config.publicUrl;
-  broker =
+  broker = timed(
     options.broker ??
-    (config.broker.kind === 'redis'
-      ? new RedisBroker({ url: config.broker.url, ...(config.nodeId ? { nodeId: config.nodeId } : {}) })
-      : new LocalBroker(undefined, config.nodeId ?? undefined));
+      (config.broker.kind === 'redis'
+        ? new RedisBroker({ url: config.broker.url, ...(config.nodeId ? { nodeId: config.nodeId } : {}) })
+        : new LocalBroker(undefined, config.nodeId ?? undefined)),
+    'broker',
+    latency,
+  );
   const router = new TunnelRouter(
     broker,
     {
@@ -227,7 +233,11 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   const tunnels = router.hub;
   const upgrades = new UpgradeRouter();
   upgrades.register(CONNECT_PATH, tunnels.handleUpgrade);
-  const imStore = await untilReachable('IM message store', () => createImStore(config.im.store), waitFor);
+  const imStore = timed(
+    await untilReachable('IM message store', () => createImStore(config.im.store), waitFor),
+    'im',
+    latency,
+  );
   if (config.broker.kind === 'redis' && config.im.store.kind === 'sqlite') {
     logger.warn(
       'IM messages are in a SQLite file of this node: in a cluster use HUTONG_IM_STORE=mysql or postgres',
@@ -269,7 +279,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     },
   });
 
-  const metrics = createMetrics({ nodeId: broker.nodeId, tunnels, router, im, auth, errors });
+  const metrics = createMetrics({ nodeId: broker.nodeId, tunnels, router, im, auth, errors, latency });
   const nodeStats = new NodeStats({ nodeId: broker.nodeId, registry: metrics, errors, broker, logger });
   if (config.adminToken) {
     app.register(adminRoutes, { token: config.adminToken, registry: metrics, stats: nodeStats });

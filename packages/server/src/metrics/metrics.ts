@@ -9,6 +9,7 @@ import type { ImHub } from '../im/im-hub.js';
 import type { TunnelHub } from '../tunnel/tunnel-hub.js';
 import type { TunnelRouter } from '../tunnel/tunnel-router.js';
 import type { ErrorLog } from './error-log.js';
+import type { LatencyHistogram } from './latency.js';
 
 export interface MetricSources {
   nodeId: string;
@@ -17,6 +18,8 @@ export interface MetricSources {
   im: ImHub;
   auth: AuthService;
   errors: ErrorLog;
+  /** Store and broker latency (`hutong_backend_seconds`), filled by the timed wrappers. */
+  latency?: LatencyHistogram;
 }
 
 type Labelled = readonly [labels: Record<string, string>, value: number];
@@ -64,6 +67,7 @@ export function createMetrics(sources: MetricSources): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ node: sources.nodeId });
   collectDefaultMetrics({ register: registry });
+  if (sources.latency) registry.registerMetric(sources.latency);
 
   gauge(
     registry,
