@@ -139,7 +139,8 @@ export class SqlDemoStore implements DemoStore {
         .ifNotExists()
         .addColumn('group_id', key(16), (c) => c.notNull())
         .addColumn('open_id', key(64), (c) => c.notNull())
-        .addPrimaryKeyConstraint('demo_group_members_pk', ['group_id', 'open_id'])
+        // Constraint names are schema-wide in PostgreSQL: prefixed like the tables.
+        .addPrimaryKeyConstraint(`${this.#prefix}demo_group_members_pk`, ['group_id', 'open_id'])
         .modifyEnd(suffix)
         .execute();
       await this.#index(db, 'demo_drawings_owner', 'demo_drawings', ['owner', 'created_at']);
