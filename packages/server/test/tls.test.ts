@@ -4,7 +4,7 @@
  * naming the key.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -108,6 +108,48 @@ describe('TLS', () => {
     await writeFile(live.cert, 'not a certificate');
     assert.equal(hutong.reloadTls(), false);
     assert.equal((await peer(hutong.publicUrl)).subject.CN, 'two', 'still serving the last good pair');
+  });
+
+  test('`hutong start` serves TLS and reloads it on SIGHUP', async () => {
+    const files = { cert: join(dir, 'cli.crt'), key: join(dir, 'cli.key') };
+    await copyFile(one.cert, files.cert);
+    await copyFile(one.key, files.key);
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = spawn(
+      process.execPath,
+      ['--conditions=hutong-src', '--import', 'tsx', 'packages/server/src/cli.ts', 'start'],
+      {
+        cwd: new URL('../../../', import.meta.url).pathname,
+        env: { PATH: process.env['PATH'] ?? '', ...env(files), PORT: String(port), HUTONG_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    try {
+      const url = `https://127.0.0.1:${port}`;
+      const deadline = Date.now() + 20_000;
+      while (!output.includes('Hutong ready')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not started: ${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal((await peer(url)).subject.CN, 'one');
+      await copyFile(two.cert, files.cert);
+      await copyFile(two.key, files.key);
+      child.kill('SIGHUP');
+      while (!output.includes('TLS certificate reloaded')) {
+        if (Date.now() > deadline) throw new Error(`not reloaded: ${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal((await peer(url)).subject.CN, 'two');
+      child.kill('SIGTERM');
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      assert.equal(code, 0, 'a SIGTERM drain exits cleanly');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   test('a bad pair at start is a configuration error naming the key', () => {
