@@ -88,3 +88,19 @@ export async function startAuth(options: Partial<AuthOptions> = {}): Promise<Aut
     },
   };
 }
+
+/**
+ * The environment of a test node: port 0, in-memory stores, the test app, no logs; `extra` adds or
+ * overrides keys. `loadConfig(testEnv())` is its configuration.
+ */
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '0',
+    HUTONG_STORE_URL: ':memory:',
+    HUTONG_APPID: testApp.appid,
+    HUTONG_APP_SECRET: testApp.secret,
+    HUTONG_TUNNEL_SIGNATURE_KEY: 'k',
+    HUTONG_LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}

@@ -10,7 +10,7 @@ import { service, uniqueSuffix } from '../../../testing/services.js';
 import { loadConfig } from '../src/config/config.js';
 import { createHutong, createLogger } from '../src/hutong.js';
 import { StartupError } from '../src/startup.js';
-import { testApp } from './fixtures.js';
+import { testEnv } from './fixtures.js';
 import { startTcpProxy } from './stores/tcp-proxy.js';
 
 const [postgres, redis] = await Promise.all([service('postgres'), service('redis')]);
@@ -27,15 +27,14 @@ function logs() {
 }
 
 const env = (extra: Record<string, string>) =>
-  loadConfig({
-    PORT: '0',
-    HUTONG_APPID: testApp.appid,
-    HUTONG_APP_SECRET: testApp.secret,
-    HUTONG_TUNNEL_SIGNATURE_KEY: 'k',
-    HUTONG_IM_STORE: 'sqlite',
-    HUTONG_IM_STORE_URL: ':memory:',
-    ...extra,
-  });
+  loadConfig(
+    testEnv({
+      HUTONG_IM_STORE: 'sqlite',
+      HUTONG_IM_STORE_URL: ':memory:',
+      HUTONG_LOG_LEVEL: 'info',
+      ...extra,
+    }),
+  );
 
 describe('start-up with a dependency down', { skip: postgres.skip || redis.skip }, () => {
   const cleanups: (() => Promise<unknown>)[] = [];

@@ -14,7 +14,7 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createHutong, type Hutong } from '../src/hutong.js';
-import { testApp } from './fixtures.js';
+import { testEnv } from './fixtures.js';
 
 function makeCert(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
@@ -63,16 +63,11 @@ describe('TLS', () => {
   let two: { cert: string; key: string };
   let live: { cert: string; key: string };
   let hutong: Hutong;
-  const env = (files: { cert?: string; key?: string }) => ({
-    PORT: '0',
-    HUTONG_STORE_URL: ':memory:',
-    HUTONG_APPID: testApp.appid,
-    HUTONG_APP_SECRET: testApp.secret,
-    HUTONG_TUNNEL_SIGNATURE_KEY: 'k',
-    HUTONG_LOG_LEVEL: 'silent',
-    ...(files.cert ? { HUTONG_TLS_CERT: files.cert } : {}),
-    ...(files.key ? { HUTONG_TLS_KEY: files.key } : {}),
-  });
+  const env = (files: { cert?: string; key?: string }) =>
+    testEnv({
+      ...(files.cert ? { HUTONG_TLS_CERT: files.cert } : {}),
+      ...(files.key ? { HUTONG_TLS_KEY: files.key } : {}),
+    });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hutong-tls-'));

@@ -7,23 +7,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config/config.js';
 import { createHutong, type Hutong } from '../src/hutong.js';
-import { testApp } from './fixtures.js';
+import { testEnv } from './fixtures.js';
 
 const start = async (trustProxy?: string) => {
   const hutong = await createHutong(
-    loadConfig({
-      PORT: '0',
-      HUTONG_STORE_URL: ':memory:',
-      HUTONG_APPID: testApp.appid,
-      HUTONG_APP_SECRET: testApp.secret,
-      HUTONG_TUNNEL_SIGNATURE_KEY: 'k',
-      HUTONG_LOG_LEVEL: 'silent',
-      HUTONG_LOGIN_RATE_PER_IP: '1',
-      // Nothing listens here: a login that passes the limit fails at WeChat instead (not a 429).
-      HUTONG_WECHAT_API_URL: 'http://127.0.0.1:9',
-      HUTONG_WECHAT_TIMEOUT_MS: '200',
-      ...(trustProxy ? { HUTONG_TRUST_PROXY: trustProxy } : {}),
-    }),
+    loadConfig(
+      testEnv({
+        HUTONG_LOGIN_RATE_PER_IP: '1',
+        // Nothing listens here: a login that passes the limit fails at WeChat instead (not a 429).
+        HUTONG_WECHAT_API_URL: 'http://127.0.0.1:9',
+        HUTONG_WECHAT_TIMEOUT_MS: '200',
+        ...(trustProxy ? { HUTONG_TRUST_PROXY: trustProxy } : {}),
+      }),
+    ),
     { purgeIntervalMs: 0 },
   );
   await hutong.listen();

@@ -256,57 +256,48 @@ export class TunnelHub {
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#resume(tunnel, ws, missed));
       return;
     }
-    if (!tunnel && !looked && offsetParam === null && this.#options.adopt && TUNNEL_ID.test(id)) {
+    const again = () => this.handleUpgrade(req, socket, head, url, true);
+    if (!tunnel && !looked && offsetParam === null && TUNNEL_ID.test(id)) {
       // Allocated on another node (the balancer sent the socket here): take it over if offered.
-      const adopt = this.#options.adopt;
-      socket.pause();
-      adopt(id).then(
+      const refuse = () =>
+        rejectUpgrade(
+          socket,
+          503,
+          'Service Unavailable',
+          refusal('ERR_STORE_UNAVAILABLE', 'Cannot look the tunnel up'),
+        );
+      const looking = this.#claim(
+        id,
+        socket,
         (found) => {
-          if (socket.destroyed) return;
-          socket.resume();
           if (found && !this.#tunnels.has(id)) this.allocate(found.receiver, found.owner, id);
-          this.handleUpgrade(req, socket, head, url, true);
+          again();
         },
-        () => {
-          socket.resume();
-          rejectUpgrade(
-            socket,
-            503,
-            'Service Unavailable',
-            refusal('ERR_STORE_UNAVAILABLE', 'Cannot look the tunnel up'),
-          );
-        },
+        refuse,
       );
-      return;
+      if (looking) return;
     }
     if (tunnel?.state !== 'pending' || tunnel.expiresAt <= Date.now()) {
       rejectUpgrade(socket, 404, 'Not Found', refusal('ERR_TUNNEL_UNKNOWN', 'No such tunnel, or it expired'));
       return;
     }
-    if (tunnel.offered && !looked && this.#options.adopt) {
+    if (tunnel.offered && !looked) {
       // Offered to the cluster: claim it first, so no other node takes a second socket for it.
-      const adopt = this.#options.adopt;
-      socket.pause();
-      adopt(id).then(
+      const take = () => {
+        delete tunnel.offered;
+        again();
+      };
+      const looking = this.#claim(
+        id,
+        socket,
         (found) => {
-          if (socket.destroyed) return;
-          socket.resume();
-          if (found) {
-            delete tunnel.offered;
-            this.handleUpgrade(req, socket, head, url, true);
-          } else {
-            this.#forget(tunnel);
-            rejectUpgrade(socket, 404, 'Not Found', refusal('ERR_TUNNEL_UNKNOWN', 'Taken by another node'));
-          }
+          if (found) return take();
+          this.#forget(tunnel);
+          rejectUpgrade(socket, 404, 'Not Found', refusal('ERR_TUNNEL_UNKNOWN', 'Taken by another node'));
         },
-        () => {
-          // The broker is down: nobody else can claim it either, so this node takes it.
-          socket.resume();
-          delete tunnel.offered;
-          this.handleUpgrade(req, socket, head, url, true);
-        },
+        take, // the broker is down: nobody else can claim it either, so this node takes it
       );
-      return;
+      if (looking) return;
     }
     tunnel.state = 'open'; // claimed: a second upgrade with the same id is refused
     if (url.searchParams.get('recover') === '1') {
@@ -314,6 +305,34 @@ export class TunnelHub {
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(tunnel, ws));
   };
+
+  /**
+   * Asks the cluster for an offered tunnel (`adopt`) while the upgrade waits; false when this hub
+   * has no cluster to ask. The socket is held paused meanwhile and left alone if it went away.
+   */
+  #claim(
+    id: string,
+    socket: Duplex,
+    then: (found: Awaited<ReturnType<NonNullable<TunnelHubOptions['adopt']>>>) => void,
+    failed: () => void,
+  ): boolean {
+    const adopt = this.#options.adopt;
+    if (!adopt) return false;
+    socket.pause();
+    adopt(id).then(
+      (found) => {
+        if (socket.destroyed) return;
+        socket.resume();
+        then(found);
+      },
+      () => {
+        if (socket.destroyed) return;
+        socket.resume();
+        failed();
+      },
+    );
+    return true;
+  }
 
   /** Marks a pending tunnel as offered to the cluster (see `adopt`). */
   markOffered(tunnelId: string): void {
