@@ -3,7 +3,7 @@
  * PostgreSQL and Redis, behind nginx (Debian's) as the load balancer, with the WeChat simulator
  * standing in for WeChat. Used by the cluster test; run it by hand to poke at one:
  *
- *   node --conditions=hutong-src --import tsx scripts/cluster.ts      (Ctrl-C stops it)
+ *   npm run cluster      (Ctrl-C stops it)
  *
  * Environment: HUTONG_TEST_POSTGRES_URL, HUTONG_TEST_REDIS_URL (defaults: the local services).
  */
