@@ -26,12 +26,13 @@ export function timed<T extends object>(target: T, backend: string, histogram: L
       if (typeof value !== 'function' || key === 'constructor') return value;
       let wrapper = wrapped.get(key);
       if (!wrapper) {
-        const op = String(key);
+        // The labelled child is looked up once: no label hashing on the hot path.
+        const series = histogram.labels(backend, String(key));
         wrapper = (...args: unknown[]) => {
           const started = performance.now();
           const result: unknown = (value as (...a: unknown[]) => unknown).apply(object, args);
           if (result instanceof Promise) {
-            const observe = () => histogram.observe({ backend, op }, (performance.now() - started) / 1000);
+            const observe = () => series.observe((performance.now() - started) / 1000);
             result.then(observe, observe);
           }
           return result;
