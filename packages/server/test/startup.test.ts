@@ -88,4 +88,34 @@ describe('start-up with a dependency down', { skip: postgres.skip || redis.skip 
     assert.ok(Date.now() - started >= 1400, 'it retried until the timeout');
     assert.ok(lines.filter((l) => l.dependency === 'broker Redis').length >= 2);
   });
+  test('Redis goes away during traffic: readiness turns red, then green again when it is back', async () => {
+    const proxy = await startTcpProxy(redis.url);
+    cleanups.push(() => proxy.close());
+    const hutong = await createHutong(
+      env({
+        HUTONG_STORE_URL: ':memory:',
+        HUTONG_BROKER: 'redis',
+        HUTONG_BROKER_URL: proxy.url(redis.url),
+        HUTONG_NODE_ID: `n-${uniqueSuffix()}`,
+      }),
+      { logger: logs().logger, purgeIntervalMs: 0 },
+    );
+    cleanups.push(() => hutong.close());
+    await hutong.listen();
+    const ready = async () => {
+      const response = await fetch(`${hutong.publicUrl}/readyz`);
+      return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
+    };
+    assert.equal((await ready()).status, 200);
+    proxy.down();
+    const down = await ready();
+    assert.equal(down.status, 503);
+    assert.equal(down.body.error?.code, 'ERR_STORE_UNAVAILABLE');
+    proxy.up();
+    const deadline = Date.now() + 10_000;
+    while ((await ready()).status !== 200) {
+      assert.ok(Date.now() < deadline, 'readiness came back');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  });
 });
