@@ -21,7 +21,12 @@ function phone(nickName: string) {
     workerData: { url: stack.url, appid: devApp.appid, nickName },
   });
   worker.on('message', (message: { event: string; payload: unknown }) => events.push(message));
-  const waitFor = async (match: (e: { event: string; payload: any }) => boolean, what: string, ms = 5000) => {
+  // Generous: a worker thread loading the official SDK is slow while other suites load the machine.
+  const waitFor = async (
+    match: (e: { event: string; payload: any }) => boolean,
+    what: string,
+    ms = 15_000,
+  ) => {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
       const found = events.find(match);
