@@ -43,7 +43,10 @@ export interface Hutong {
   im: ImHub;
   imStore: MessageStore;
   logger: Logger;
-  /** This node's metrics (what `/metrics` exports) and the dashboard's cluster view. */
+  /**
+   * This node's metrics (what `/metrics` exports) and the dashboard's cluster view. Latency and
+   * process metrics are collected only with an admin token (nothing could read them otherwise).
+   */
   metrics: Registry;
   nodeStats: NodeStats;
   errors: ErrorLog;
@@ -81,19 +84,27 @@ export interface CreateHutongOptions {
   imMaxMessagesPerSecond?: number;
 }
 
-async function createImStore(options: HutongConfig['im']['store']): Promise<MessageStore> {
+/** `resource` once `prepare` succeeded; closed again when it failed (a start-up attempt). */
+async function prepared<T extends { close(): Promise<void> }>(
+  resource: T,
+  prepare: (resource: T) => Promise<unknown>,
+): Promise<T> {
+  try {
+    await prepare(resource);
+    return resource;
+  } catch (error) {
+    await resource.close().catch(() => {});
+    throw error;
+  }
+}
+
+function createImStore(options: HutongConfig['im']['store']): Promise<MessageStore> {
   const store = createMessageStore(
     options.kind === 'sqlite'
       ? { kind: 'sqlite', url: options.file }
       : { kind: options.kind, url: options.url },
   );
-  try {
-    await store.migrate();
-  } catch (error) {
-    await store.close().catch(() => {});
-    throw error;
-  }
-  return store;
+  return prepared(store, (s) => s.migrate());
 }
 
 /** One PING on a fresh connection: whether the broker's Redis answers now. */
@@ -155,22 +166,19 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   if (config.store.kind === 'sqlite' && config.store.file !== ':memory:')
     mkdirSync(config.dataDir, { recursive: true });
   const waitFor = { logger, timeoutMs: config.startTimeoutMs };
-  const latency = createLatencyHistogram();
-  const rawStore = await untilReachable(
-    'session store',
-    async () => {
-      const candidate = createSessionStore(config.store);
-      try {
-        await candidate.init();
-        return candidate;
-      } catch (error) {
-        await candidate.close().catch(() => {});
-        throw error;
-      }
-    },
-    waitFor,
+  // Metrics cost nothing until someone can read them: without an admin token there is no
+  // /metrics, so store and broker calls are not timed and process metrics are not sampled.
+  const latency = config.adminToken ? createLatencyHistogram() : undefined;
+  const time = <T extends object>(target: T, backend: string): T =>
+    latency ? timed(target, backend, latency) : target;
+  const store = time(
+    await untilReachable(
+      'session store',
+      () => prepared(createSessionStore(config.store), (s) => s.init()),
+      waitFor,
+    ),
+    'session',
   );
-  const store = timed(rawStore, 'session', latency);
   const wechat =
     options.wechat ??
     new HttpWeChatApi({
@@ -195,7 +203,13 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   const errors = new ErrorLog();
   let draining = false;
   let closing: Promise<void> | undefined;
-  let broker: Broker | undefined;
+  const broker = time(
+    options.broker ??
+      (config.broker.kind === 'redis'
+        ? new RedisBroker({ url: config.broker.url, ...(config.nodeId ? { nodeId: config.nodeId } : {}) })
+        : new LocalBroker(undefined, config.nodeId ?? undefined)),
+    'broker',
+  );
   const app = createHttpServer({
     auth,
     logger,
@@ -203,19 +217,11 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     ...(config.tls ? { tls: loadTls(config.tls) } : {}),
     ready: async () => {
       if (draining) throw new HutongError('ERR_DRAINING');
-      await Promise.all([store.ping(), broker?.ping()]);
+      await Promise.all([store.ping(), broker.ping()]);
     },
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
   });
   let publicUrl = config.publicUrl;
-  broker = timed(
-    options.broker ??
-      (config.broker.kind === 'redis'
-        ? new RedisBroker({ url: config.broker.url, ...(config.nodeId ? { nodeId: config.nodeId } : {}) })
-        : new LocalBroker(undefined, config.nodeId ?? undefined)),
-    'broker',
-    latency,
-  );
   const router = new TunnelRouter(
     broker,
     {
@@ -233,10 +239,9 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   const tunnels = router.hub;
   const upgrades = new UpgradeRouter();
   upgrades.register(CONNECT_PATH, tunnels.handleUpgrade);
-  const imStore = timed(
+  const imStore = time(
     await untilReachable('IM message store', () => createImStore(config.im.store), waitFor),
     'im',
-    latency,
   );
   if (config.broker.kind === 'redis' && config.im.store.kind === 'sqlite') {
     logger.warn(
@@ -279,7 +284,15 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     },
   });
 
-  const metrics = createMetrics({ nodeId: broker.nodeId, tunnels, router, im, auth, errors, latency });
+  const metrics = createMetrics({
+    nodeId: broker.nodeId,
+    tunnels,
+    router,
+    im,
+    auth,
+    errors,
+    ...(latency ? { latency, processMetrics: true } : {}),
+  });
   const nodeStats = new NodeStats({ nodeId: broker.nodeId, registry: metrics, errors, broker, logger });
   if (config.adminToken) {
     app.register(adminRoutes, { token: config.adminToken, registry: metrics, stats: nodeStats });

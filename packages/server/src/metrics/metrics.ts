@@ -20,6 +20,8 @@ export interface MetricSources {
   errors: ErrorLog;
   /** Store and broker latency (`hutong_backend_seconds`), filled by the timed wrappers. */
   latency?: LatencyHistogram;
+  /** Node's process metrics (CPU, memory, event-loop delay, GC); they sample continuously. */
+  processMetrics?: boolean;
 }
 
 type Labelled = readonly [labels: Record<string, string>, value: number];
@@ -66,7 +68,7 @@ export function createMetrics(sources: MetricSources): Registry {
   const { tunnels, router, im, auth, errors } = sources;
   const registry = new Registry();
   registry.setDefaultLabels({ node: sources.nodeId });
-  collectDefaultMetrics({ register: registry });
+  if (sources.processMetrics) collectDefaultMetrics({ register: registry });
   if (sources.latency) registry.registerMetric(sources.latency);
 
   gauge(
