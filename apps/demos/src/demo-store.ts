@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type DatabaseKind, type DatabaseOptions, openDatabase, withMigrationLock } from '@hutong/server';
-import { type ColumnType, type Kysely, type RawBuilder, sql } from 'kysely';
+import { type ColumnType, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { DrawingSummary } from './drawing.js';
 
 export interface Profile {
@@ -79,6 +79,21 @@ interface DemoDatabase {
 }
 
 const TABLES = ['demo_profiles', 'demo_drawings', 'demo_groups', 'demo_group_members'] as const;
+
+/** A drawing row's list fields; BIGINT times come back as strings from pg. */
+const summaryOf = (
+  row: Pick<
+    Selectable<DemoDatabase['demo_drawings']>,
+    'id' | 'title' | 'width' | 'height' | 'points' | 'created_at'
+  >,
+): DrawingSummary => ({
+  id: row.id,
+  title: row.title,
+  width: row.width,
+  height: row.height,
+  points: row.points,
+  createdAt: Number(row.created_at),
+});
 
 /** A random id for drawings and groups: 12 URL-safe characters. */
 export const newId = (): string => randomBytes(9).toString('base64url');
@@ -237,14 +252,7 @@ export class SqlDemoStore implements DemoStore {
       .orderBy('id', 'desc')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({
-      id: row.id,
-      title: row.title,
-      width: row.width,
-      height: row.height,
-      points: row.points,
-      createdAt: Number(row.created_at),
-    }));
+    return rows.map(summaryOf);
   }
 
   async drawing(owner: string, id: string): Promise<StoredDrawing | undefined> {
@@ -256,12 +264,7 @@ export class SqlDemoStore implements DemoStore {
       .executeTakeFirst();
     if (!row) return undefined;
     return {
-      id: row.id,
-      title: row.title,
-      width: row.width,
-      height: row.height,
-      points: row.points,
-      createdAt: Number(row.created_at),
+      ...summaryOf(row),
       color: row.color,
       lineWidth: row.line_width,
       actionsJson: row.actions,

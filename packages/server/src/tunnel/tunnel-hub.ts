@@ -334,6 +334,11 @@ export class TunnelHub {
     return true;
   }
 
+  /** How long an unconnected tunnel is kept, ms. */
+  get pendingTtlMs(): number {
+    return this.#options.pendingTtlMs;
+  }
+
   /** Marks a pending tunnel as offered to the cluster (see `adopt`). */
   markOffered(tunnelId: string): void {
     const tunnel = this.#tunnels.get(tunnelId);

@@ -34,10 +34,8 @@ export class TunnelRouter {
         return receiver ? { receiver } : undefined;
       },
     });
-    this.#pendingTtlMs = hubOptions.pendingTtlMs ?? 60_000;
   }
 
-  readonly #pendingTtlMs: number;
   #revive: ((spec: string) => TunnelReceiver | undefined) | undefined;
 
   /** How a node rebuilds an offered tunnel's receiver from its spec (set by the tunnel API). */
@@ -50,7 +48,7 @@ export class TunnelRouter {
    * affinity): `spec` must hold no secret; the node rebuilds the receiver with `revive`.
    */
   offer(tunnelId: string, spec: string): void {
-    this.broker.offer(tunnelId, spec, this.#pendingTtlMs).then(
+    this.broker.offer(tunnelId, spec, this.hub.pendingTtlMs).then(
       () => this.hub.markOffered(tunnelId),
       (err: unknown) => {
         this.stats.brokerErrors += 1;
