@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ImClient } from '@hutong/client/core';
 import type { SimWx } from '@hutong/wechat-sim';
 import type { DevStack } from '../src/stack.js';
-import { collect, imPhone, range, sleep } from './client-im-fixture.js';
+import { collect, imPhones, range, sleep } from './client-im-fixture.js';
 import { startTestStack, until } from './stack-fixture.js';
 
 /** Counts the sockets a phone opens. */
@@ -19,19 +18,14 @@ function countSockets(wx: SimWx): () => number {
 
 describe('@hutong/client IM faults (server idle timeout 3 s)', () => {
   let stack: DevStack;
-  const open: ImClient[] = [];
+  const { phone, closeAll } = imPhones(() => stack);
   before(async () => {
     stack = await startTestStack({ HUTONG_IM_IDLE: '3' });
   });
   after(async () => {
-    for (const im of open) im.close();
+    closeAll();
     await stack.close();
   });
-  const phone = async (options: Parameters<typeof imPhone>[1] = {}) => {
-    const p = await imPhone(stack, options);
-    open.push(p.im);
-    return p;
-  };
 
   test('app hidden past the idle timeout: the server drops it, nothing runs while hidden, show reconnects and the backlog follows', async () => {
     const a = await phone({ keepAliveMs: 1000 });

@@ -24,6 +24,26 @@ export async function imPhone(
   return { wx, client, im, id };
 }
 
+/**
+ * Phones on the stack `stack()` returns (it is made in a `before` hook), every ImClient closed by
+ * `closeAll()`, for an `after` hook.
+ */
+export function imPhones(stack: () => DevStack) {
+  const open: ImClient[] = [];
+  return {
+    phone: async (options: Parameters<typeof imPhone>[1] = {}) => {
+      const p = await imPhone(stack(), options);
+      open.push(p.im);
+      return p;
+    },
+    /** ImClients made by hand, closed with the rest. */
+    track: (...ims: ImClient[]) => void open.push(...ims),
+    closeAll: () => {
+      for (const im of open.splice(0)) im.close();
+    },
+  };
+}
+
 /** Everything an ImClient reports of one kind, in order. */
 export function collect<K extends keyof ImEvents & string>(im: ImClient, event: K): ImEvents[K][] {
   const seen: ImEvents[K][] = [];

@@ -2,24 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createCommonData, IMSDK, ImClient, type ImProtocal, outboxKey } from '@hutong/client/core';
 import type { DevStack } from '../src/stack.js';
-import { collect, dropAcks, fast, imPhone, imUrl, range, sleep } from './client-im-fixture.js';
+import { collect, dropAcks, fast, imPhones, imUrl, range, sleep } from './client-im-fixture.js';
 import { startTestStack, until } from './stack-fixture.js';
 
 describe('@hutong/client IM on the dev stack', () => {
   let stack: DevStack;
-  const open: ImClient[] = [];
+  const { phone, track, closeAll } = imPhones(() => stack);
   before(async () => {
     stack = await startTestStack();
   });
   after(async () => {
-    for (const im of open) im.close();
+    closeAll();
     await stack.close();
   });
-  const phone = async (options: Parameters<typeof imPhone>[1] = {}) => {
-    const p = await imPhone(stack, options);
-    open.push(p.im);
-    return p;
-  };
 
   test('two users chat: send resolves with sid/seq, the other gets the message, delivery and read receipts arrive', async () => {
     const a = await phone({ deviceId: 'phone-a' });
@@ -176,7 +171,7 @@ describe('@hutong/client IM on the dev stack', () => {
     await other.im.connect(); // another user entirely: unaffected
     const same = new ImClient(a.client, { url: imUrl(stack), deviceId: 'tablet', ...fast });
     const second = new ImClient(a.client, { url: imUrl(stack), deviceId: 'watch', ...fast });
-    open.push(same, second);
+    track(same, second);
     await Promise.all([same.connect(), second.connect()]);
     await until(() => kicked.length === 1, 'the kick-out');
     assert.equal(kicked[0]?.code, 1);
