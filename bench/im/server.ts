@@ -9,8 +9,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createHutong, loadConfig } from '@hutong/server';
+import { createHutong } from '@hutong/server';
 import { type Socket, Server as SocketIo } from 'socket.io';
+import { benchConfig } from '../support.js';
 
 const kind = process.argv[2];
 
@@ -26,22 +27,14 @@ const stats = (extra: object = {}) => {
 
 async function hutong(): Promise<string> {
   const env = process.env;
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    HUTONG_STORE_URL: ':memory:',
-    HUTONG_APPID: 'wxbench',
-    HUTONG_APP_SECRET: 'bench',
-    HUTONG_TUNNEL_SIGNATURE_KEY: 'bench-key',
+  const config = benchConfig({
     HUTONG_LOG_LEVEL: env.BENCH_LOG_LEVEL ?? 'silent',
     // The load generator sends no keep-alives; a phase's pauses must not close connections.
     HUTONG_IM_IDLE: '600',
     HUTONG_DATA_DIR: env.BENCH_DATA_DIR!,
     HUTONG_IM_STORE: env.BENCH_IM_STORE!,
     HUTONG_IM_STORE_URL: env.BENCH_IM_STORE_URL!,
-    HUTONG_BROKER: env.HUTONG_BROKER ?? 'local',
     ...(env.HUTONG_BROKER_URL ? { HUTONG_BROKER_URL: env.HUTONG_BROKER_URL } : {}),
-    ...(env.HUTONG_NODE_ID ? { HUTONG_NODE_ID: env.HUTONG_NODE_ID } : {}),
   });
   const node = await createHutong(config, {
     purgeIntervalMs: 0,

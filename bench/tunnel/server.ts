@@ -6,9 +6,10 @@
  * in-process handler; Hutong broadcasts through its Wafer push API).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createHutong, HandlerReceiver, loadConfig } from '@hutong/server';
+import { createHutong, HandlerReceiver } from '@hutong/server';
 import { Server as SocketIo } from 'socket.io';
 import { WebSocketServer } from 'ws';
+import { benchConfig } from '../support.js';
 
 const kind = process.argv[2];
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -41,18 +42,7 @@ function control(req: IncomingMessage, res: ServerResponse, broadcast: (text: st
 }
 
 async function hutong(): Promise<string> {
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    HUTONG_STORE_URL: ':memory:',
-    HUTONG_APPID: 'wxbench',
-    HUTONG_APP_SECRET: 'bench',
-    HUTONG_TUNNEL_SIGNATURE_KEY: 'bench-key',
-    HUTONG_LOG_LEVEL: 'silent',
-    HUTONG_TUNNEL_HEARTBEAT: '60',
-    HUTONG_BROKER: process.env.HUTONG_BROKER ?? 'local',
-    ...(process.env.HUTONG_NODE_ID ? { HUTONG_NODE_ID: process.env.HUTONG_NODE_ID } : {}),
-  });
+  const config = benchConfig({ HUTONG_TUNNEL_HEARTBEAT: '60' });
   const node = await createHutong(config, { purgeIntervalMs: 0 });
   const { router } = node;
   const echo = new HandlerReceiver({
