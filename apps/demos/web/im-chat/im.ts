@@ -20,7 +20,6 @@ type Status = 'sending' | 'accepted' | 'delivered' | 'read' | 'failed';
 interface Line {
   fp: string;
   seq?: number;
-  sid?: number;
   from: string;
   content: string;
   at: number;
@@ -180,7 +179,7 @@ async function loadPage(state: Thread, before: number): Promise<void> {
   for (const m of page.messages) {
     const fp = m.fp ?? `sid:${m.sid}`;
     if (state.lines.has(fp)) continue;
-    state.lines.set(fp, { fp, seq: m.seq, sid: m.sid, from: m.from, content: m.content, at: m.createdAt });
+    state.lines.set(fp, { fp, seq: m.seq, from: m.from, content: m.content, at: m.createdAt });
   }
   state.hasOlder = page.messages.length === PAGE;
   // Read positions: ours are read once someone else's position has reached them.
@@ -254,7 +253,7 @@ function onMessage(m: ImMessage): void {
   state.conv = m.conv;
   const known = state.lines.get(m.fp);
   if (known && known.seq !== undefined) return;
-  state.lines.set(m.fp, { fp: m.fp, seq: m.seq, sid: m.sid, from: m.from, content: m.content, at: m.sentAt });
+  state.lines.set(m.fp, { fp: m.fp, seq: m.seq, from: m.from, content: m.content, at: m.sentAt });
   if (m.from !== me.openId) {
     if (open === state && !document.hidden) markSeen(state);
     else state.unread += 1;
