@@ -10,6 +10,7 @@ export interface BuildClientOptions {
 
 export function buildClient(options?: BuildClientOptions): Promise<{
   esmDir: string;
+  cjsDir: string;
   miniprogramFile: string;
   typesDir: string | undefined;
 }>;

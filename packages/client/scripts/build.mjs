@@ -3,6 +3,8 @@
  * Builds @hutong/client for publishing (`npm run build -w @hutong/client`):
  *
  * - `dist/esm/`: ESM for bundlers and browsers, one file per `exports` entry plus shared chunks.
+ * - `dist/cjs/`: CommonJS for `require` (Node scripts, Jest), one self-contained file per entry,
+ *   with the declarations copied beside them and a `{"type": "commonjs"}` package.json.
  * - `miniprogram_dist/index.js`: one self-contained CommonJS file for WeChat's "构建 npm".
  * - `dist/types/`: declarations from `tsc -p tsconfig.build.json`.
  *
@@ -10,7 +12,7 @@
  * builds have no runtime dependency.
  */
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,14 +43,16 @@ const shared = {
  * @param {{ outDir?: string, minify?: boolean, types?: boolean }} [options]
  *   `outDir`: where `dist/` and `miniprogram_dist/` go (default: the package). `minify`: default
  *   false (bundlers and WeChat DevTools minify on their own). `types`: emit `dist/types` (default true).
- * @returns {Promise<{ esmDir: string, miniprogramFile: string, typesDir: string | undefined }>}
+ * @returns {Promise<{ esmDir: string, cjsDir: string, miniprogramFile: string, typesDir: string | undefined }>}
  */
 export async function buildClient({ outDir = packageDir, minify = false, types = true } = {}) {
   const esmDir = join(outDir, 'dist/esm');
+  const cjsDir = join(outDir, 'dist/cjs');
   const miniprogramFile = join(outDir, 'miniprogram_dist/index.js');
   const typesDir = types ? join(outDir, 'dist/types') : undefined;
   await Promise.all([
     rm(esmDir, { recursive: true, force: true }),
+    rm(cjsDir, { recursive: true, force: true }),
     rm(join(outDir, 'miniprogram_dist'), { recursive: true, force: true }),
     typesDir && rm(typesDir, { recursive: true, force: true }),
   ]);
@@ -66,6 +70,15 @@ export async function buildClient({ outDir = packageDir, minify = false, types =
     }),
     build({
       ...shared,
+      entryPoints: esmEntries,
+      outdir: cjsDir,
+      format: 'cjs',
+      target: 'es2019',
+      sourcemap: true,
+      minify,
+    }),
+    build({
+      ...shared,
       entryPoints: ['src/miniprogram.ts'],
       outfile: miniprogramFile,
       format: 'cjs',
@@ -76,7 +89,9 @@ export async function buildClient({ outDir = packageDir, minify = false, types =
     }),
     typesDir && emitTypes(typesDir),
   ]);
-  return { esmDir, miniprogramFile, typesDir };
+  if (typesDir) await cp(typesDir, cjsDir, { recursive: true });
+  await writeFile(join(cjsDir, 'package.json'), '{\n  "type": "commonjs"\n}\n');
+  return { esmDir, cjsDir, miniprogramFile, typesDir };
 }
 
 /**

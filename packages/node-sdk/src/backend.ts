@@ -1,4 +1,11 @@
 import {
+  type AuthPort,
+  publicUserOf,
+  sessionSecondsLeft,
+  type UserDataInput,
+  wxUserInfoOf,
+} from '@hutong/core';
+import {
   fromWafer1Code,
   HutongError,
   isErrorCode,
@@ -7,13 +14,6 @@ import {
   type WxUserInfo,
   wafer1Interfaces,
 } from '@hutong/protocol';
-import {
-  type AuthService,
-  publicUserOf,
-  sessionSecondsLeft,
-  type UserDataInput,
-  wxUserInfoOf,
-} from '@hutong/server';
 
 export interface BackendLogin {
   code: string;
@@ -47,7 +47,7 @@ export interface AuthBackend {
 }
 
 export class LocalAuthBackend implements AuthBackend {
-  constructor(readonly auth: AuthService) {}
+  constructor(readonly auth: AuthPort) {}
 
   async login(input: BackendLogin): Promise<BackendSession> {
     const result = await this.auth.login(input);
@@ -201,11 +201,15 @@ export class Wafer1RemoteBackend implements AuthBackend {
   }
 }
 
-export type AuthTarget = AuthBackend | AuthService | { url: string; timeoutMs?: number };
+/**
+ * Where auth calls go: an `AuthBackend`, the server's `AuthService` in the same process (any
+ * `AuthPort`), or a Hutong URL.
+ */
+export type AuthTarget = AuthBackend | AuthPort | { url: string; timeoutMs?: number };
 
 /** An AuthBackend from what a caller has at hand: a backend, an in-process service, or a Hutong URL. */
 export function toBackend(target: AuthTarget): AuthBackend {
   if ('login' in target && 'check' in target && !('store' in target)) return target as AuthBackend;
-  if ('store' in target) return new LocalAuthBackend(target as AuthService);
+  if ('store' in target) return new LocalAuthBackend(target as AuthPort);
   return new HutongRemoteBackend(target.url, target.timeoutMs);
 }

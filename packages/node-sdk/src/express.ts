@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TunnelHandler } from '@hutong/server';
-import { asHutongError } from '@hutong/server';
+import type { TunnelHandler } from '@hutong/core';
+import { asHutongError } from '@hutong/core';
 import type { AuthTarget } from './backend.js';
 import { handleImWebhook, type ImWebhookHandlers } from './im/im-webhook.js';
 import { type CallbackOptions, handleTunnelCallback, readBody } from './tunnel/callback.js';

@@ -7,5 +7,5 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   root: here('.'),
   base: '/admin/',
-  build: { outDir: here('dist'), emptyOutDir: true, target: 'es2022' },
+  build: { outDir: here('../dist/admin'), emptyOutDir: true, target: 'es2022' },
 });

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `hutong`: the production server and its tools.
  *
@@ -19,6 +20,10 @@ import { StartupError } from './startup.js';
 const usage = `usage: hutong start [--config FILE]
        hutong config check [--config FILE]
        hutong config schema`;
+
+const required = `hutong start needs at least HUTONG_APPID and HUTONG_APP_SECRET (or HUTONG_APPS) and
+HUTONG_TUNNEL_SIGNATURE_KEY, in the environment or a config file (--config FILE; \`hutong config schema\`
+prints every key).`;
 
 function configFile(args: string[]): string | undefined {
   const at = args.indexOf('--config');
@@ -62,7 +67,7 @@ try {
   if (code >= 0) process.exitCode = code;
 } catch (error) {
   if (error instanceof ConfigError) {
-    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.stderr.write(`Configuration error: ${error.message}\n${required}\n`);
     process.exitCode = 2;
   } else if (error instanceof StartupError) {
     process.stderr.write(`Start-up failed: ${error.message}\n`);

@@ -1,24 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:tls';
+import type { Broker, MessageStore, SessionStore, WeChatApi } from '@hutong/core';
 import { HutongError } from '@hutong/protocol';
 import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AuthService } from './auth/auth-service.js';
-import { HttpWeChatApi, type WeChatApi } from './auth/wechat-api.js';
-import type { Broker } from './brokers/broker.js';
+import { HttpWeChatApi } from './auth/wechat-api.js';
 import { LocalBroker } from './brokers/local-broker.js';
 import { RedisBroker } from './brokers/redis-broker.js';
 import { type HutongConfig, loadTls } from './config/config.js';
+import { type DriverName, driverOf, loadDriver } from './drivers.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { createMessageStore } from './im/create-message-store.js';
 import { IM_PATH, type ImHooks, ImHub, type ImHubOptions } from './im/im-hub.js';
 import { imRoutes } from './im/im-routes.js';
 import { imWebhook } from './im/im-webhook.js';
-import type { MessageStore } from './im/message-store.js';
 import { sessionLoginVerifier } from './im/session-verifier.js';
 import { adminRoutes } from './metrics/admin-routes.js';
 import { ErrorLog } from './metrics/error-log.js';
@@ -27,7 +26,6 @@ import { createMetrics } from './metrics/metrics.js';
 import { NodeStats } from './metrics/node-stats.js';
 import { untilReachable } from './startup.js';
 import { createSessionStore } from './stores/index.js';
-import type { SessionStore } from './stores/session-store.js';
 import { CONNECT_PATH, type TunnelHub } from './tunnel/tunnel-hub.js';
 import { TunnelRouter } from './tunnel/tunnel-router.js';
 import { tunnelRoutes } from './tunnel/tunnel-routes.js';
@@ -109,6 +107,7 @@ function createImStore(options: HutongConfig['im']['store']): Promise<MessageSto
 
 /** One PING on a fresh connection: whether the broker's Redis answers now. */
 async function pingRedis(url: string): Promise<void> {
+  const { Redis } = loadDriver('ioredis', 'HUTONG_BROKER=redis');
   const redis = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -160,8 +159,28 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   return destination ? pino(options, destination) : pino(options);
 }
 
+/**
+ * Fails at once, before anything starts, when a configured store or broker's driver is not
+ * installed (they are optional peer dependencies): ConfigError `install pg to use HUTONG_STORE=postgres`.
+ */
+function checkDrivers(config: HutongConfig, options: CreateHutongOptions): void {
+  const needed: [DriverName | undefined, string][] = [
+    [
+      config.store.kind === 'sqlite' ? undefined : driverOf[config.store.kind],
+      `HUTONG_STORE=${config.store.kind}`,
+    ],
+    [
+      config.im.store.kind === 'sqlite' ? undefined : driverOf[config.im.store.kind],
+      `HUTONG_IM_STORE=${config.im.store.kind}`,
+    ],
+    [config.broker.kind === 'redis' && !options.broker ? 'ioredis' : undefined, 'HUTONG_BROKER=redis'],
+  ];
+  for (const [driver, use] of needed) if (driver) loadDriver(driver, use);
+}
+
 /** Wires configuration → store → WeChat client → auth service → HTTP server. */
 export async function createHutong(config: HutongConfig, options: CreateHutongOptions = {}): Promise<Hutong> {
+  checkDrivers(config, options);
   const logger = options.logger ?? createLogger(config.logLevel);
   if (config.store.kind === 'sqlite' && config.store.file !== ':memory:')
     mkdirSync(config.dataDir, { recursive: true });

@@ -1,37 +1,35 @@
-export * from './auth/auth-service.js';
-export * from './auth/rate-limiter.js';
-export * from './auth/user-data.js';
-export * from './auth/wechat-api.js';
-export * from './brokers/broker.js';
-export * from './brokers/local-broker.js';
-export * from './brokers/redis-broker.js';
-export * from './config/config.js';
-export * from './config/config-file.js';
-export * from './http/api-routes.js';
-export * from './http/errors.js';
-export * from './http/request-helpers.js';
-export * from './http/server.js';
-export * from './http/upgrade-router.js';
-export * from './http/wafer1-auth-routes.js';
-export * from './hutong.js';
-export * from './im/create-message-store.js';
-export * from './im/im-hub.js';
-export * from './im/im-routes.js';
-export * from './im/im-webhook.js';
-export * from './im/message-store.js';
-export * from './im/session-verifier.js';
-export * from './im/sql-message-store.js';
-export * from './im/sqlite-message-store.js';
-export * from './metrics/admin-routes.js';
-export * from './metrics/error-log.js';
-export * from './metrics/metrics.js';
-export * from './metrics/node-stats.js';
-export * from './signals.js';
-export * from './startup.js';
-export * from './stores/index.js';
-export * from './stores/session-store.js';
-export * from './tunnel/receivers.js';
-export * from './tunnel/tunnel-hub.js';
-export * from './tunnel/tunnel-rooms.js';
-export * from './tunnel/tunnel-router.js';
-export * from './tunnel/tunnel-routes.js';
+/**
+ * `@hutong/server`'s public API: build a Hutong node from configuration (`createHutong`), the
+ * configuration loaders, and the pieces an embedding application or a custom backend needs.
+ * Drivers load only when configured: importing this module loads neither pg, mysql2 nor ioredis.
+ * The seams' interfaces and helpers come from `@hutong/core`, re-exported here.
+ */
+export * from '@hutong/core';
+export { type AuthOptions, AuthService, authDefaults } from './auth/auth-service.js';
+export { type RateLimit, RateLimiter } from './auth/rate-limiter.js';
+export { type UserDataChecks, type VerifiedUserData, verifyUserData } from './auth/user-data.js';
+export { HttpWeChatApi, type HttpWeChatApiOptions, wxErrorToHutong } from './auth/wechat-api.js';
+export { LocalBroker, LocalBus } from './brokers/local-broker.js';
+export { RedisBroker, type RedisBrokerOptions } from './brokers/redis-broker.js';
+export { type ConfigDefaults, ConfigError, type HutongConfig, loadConfig } from './config/config.js';
+export { configFileSchema, describeConfig, loadConfigWithFile } from './config/config-file.js';
+export { type CreateHutongOptions, createHutong, createLogger, type Hutong, redactUrl } from './hutong.js';
+export { createMessageStore, type MessageStoreOptions } from './im/create-message-store.js';
+export { IM_PATH, type ImHooks, ImHub, type ImHubOptions, type LoginVerdict } from './im/im-hub.js';
+export type { ImWebhookOptions } from './im/im-webhook.js';
+export type { ClusterStats, NodeSample } from './metrics/node-stats.js';
+export { handleSignals } from './signals.js';
+export { StartupError } from './startup.js';
+export {
+  createSessionStore,
+  type DatabaseKind,
+  type DatabaseOptions,
+  openDatabase,
+  RedisSessionStore,
+  type SessionStoreOptions,
+  SqliteSessionStore,
+  SqlSessionStore,
+  withMigrationLock,
+} from './stores/index.js';
+export { CONNECT_PATH, TunnelHub, type TunnelHubOptions, tunnelCloseCodes } from './tunnel/tunnel-hub.js';
+export { TunnelRouter } from './tunnel/tunnel-router.js';

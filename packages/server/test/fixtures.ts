@@ -2,11 +2,12 @@
  * Test fixtures: a real WeChat simulator on port 0 and a device that asks it for login codes and
  * user data over HTTP, the way a phone would.
  */
+
+import type { SessionStore } from '@hutong/core';
 import { createSimServer } from '@hutong/wechat-sim';
 import { type AuthOptions, AuthService } from '../src/auth/auth-service.js';
 import { HttpWeChatApi } from '../src/auth/wechat-api.js';
 import { createSessionStore } from '../src/stores/index.js';
-import type { SessionStore } from '../src/stores/session-store.js';
 
 export const testApp = { appid: 'wx1111111111111111', secret: 'test-secret-1' };
 export const otherApp = { appid: 'wx2222222222222222', secret: 'test-secret-2' };

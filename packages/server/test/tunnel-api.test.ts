@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { WebhookReceiver } from '@hutong/core';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
-import { WebhookReceiver } from '../src/tunnel/receivers.js';
 import { repairReceiveUrl } from '../src/tunnel/tunnel-routes.js';
 import { connect, KEY, receiverServer, startTunnels, type TunnelFixture, until } from './tunnel-fixtures.js';
 

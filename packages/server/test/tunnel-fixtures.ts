@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Broker } from '@hutong/core';
+import { HandlerReceiver, type TunnelHandler } from '@hutong/core';
 import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
 import Fastify, { type FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
-import type { Broker } from '../src/brokers/broker.js';
 import { LocalBroker } from '../src/brokers/local-broker.js';
 import { UpgradeRouter } from '../src/http/upgrade-router.js';
-import { HandlerReceiver, type TunnelHandler } from '../src/tunnel/receivers.js';
 import { CONNECT_PATH, type TunnelHub, type TunnelHubOptions } from '../src/tunnel/tunnel-hub.js';
 import { TunnelRouter } from '../src/tunnel/tunnel-router.js';
 import { type TunnelRoutesOptions, tunnelRoutes } from '../src/tunnel/tunnel-routes.js';

@@ -1,10 +1,22 @@
-import type { ImMessageView } from '@hutong/protocol/im';
 import type { HutongClient } from './client.js';
 import { RequestError } from './errors.js';
 import { isRecord } from './im-wire.js';
 
-/** A message of `GET /im/history` (the server's view of a stored message). */
-export type ImHistoryMessage = ImMessageView;
+/**
+ * A message of `GET /im/history` (the server's view of a stored message): `ImMessageView` of
+ * `@hutong/protocol/im`, written out for the published types (`test/wire-types.ts` checks they agree).
+ */
+export interface ImHistoryMessage {
+  sid: number;
+  seq: number;
+  conv: string;
+  from: string;
+  to: string;
+  fp: string | null;
+  typeu: number;
+  content: string;
+  createdAt: number;
+}
 
 /** `GET /im/history`: a conversation's messages after `after`, oldest first, and read positions per user. */
 export interface ImHistory {

@@ -5,7 +5,6 @@
  * whose schemas would put a validator into every mini program.
  */
 
-import type { Protocal } from '@hutong/protocol/im';
 import { imErrorCodes, imExtensionTypes, imHutongCodes, imTypes } from '@hutong/protocol/im-codes';
 
 /** Frame types: MobileIMSDK's, plus Hutong's delivery (60) and read (61) receipts. */
@@ -25,6 +24,22 @@ export const imCodes = { ...imErrorCodes, ...imHutongCodes } as const;
 
 /** The server's user id; `-1` is "unset". */
 export const IM_SERVER_ID = '0';
+
+/**
+ * MobileIMSDK's `Protocal` frame, the shape of `@hutong/protocol/im`'s schema (written out so the
+ * published types need no schema library; `test/wire-types.ts` fails to compile if they differ).
+ */
+export interface Protocal {
+  type: number;
+  dataContent?: string | null;
+  from?: string;
+  to?: string;
+  fp?: string | null;
+  QoS?: boolean;
+  typeu?: number;
+  bridge?: boolean;
+  sm?: number;
+}
 
 /** A frame as received: Hutong adds `sid`, `seq`, `conv` (and `group`) to data and ACK frames. */
 export interface ImFrame extends Protocal {

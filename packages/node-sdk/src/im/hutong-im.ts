@@ -1,5 +1,5 @@
+import type { MessageStore } from '@hutong/core';
 import { HutongError } from '@hutong/protocol';
-import type { MessageStore } from '@hutong/server';
 import { signedCall } from '../signed-call.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { ImWebhookCall } from '@hutong/core';
 import { checkTunnelSignature } from '@hutong/protocol/wafer-signature';
-import type { ImWebhookCall } from '@hutong/server';
 
 type Awaitable<T> = T | Promise<T>;
 type Notification = Exclude<ImWebhookCall, { kind: 'verify' } | { kind: 'filter' }>;

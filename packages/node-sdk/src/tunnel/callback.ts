@@ -1,6 +1,6 @@
+import { parseMessage, type TunnelHandler } from '@hutong/core';
 import type { TunnelEvent } from '@hutong/protocol';
 import { checkTunnelSignature } from '@hutong/protocol/wafer-signature';
-import { parseMessage, type TunnelHandler } from '@hutong/server';
 
 /** The Wafer SDKs' answers to a tunnel server callback (PROTOCOLS.md §4). */
 export const callbackErrors = {

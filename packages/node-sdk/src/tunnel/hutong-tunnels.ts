@@ -1,4 +1,4 @@
-import type { TunnelHandler } from '@hutong/server';
+import type { TunnelHandler } from '@hutong/core';
 import { messagePacket, type PushResult, type TunnelBackend, type TunnelGrant } from './tunnel-backend.js';
 
 /**

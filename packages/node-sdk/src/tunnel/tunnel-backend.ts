@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
+import {
+  HandlerReceiver,
+  type RoomsResult,
+  type TunnelGrant,
+  type TunnelHandler,
+  type TunnelPort,
+  WebhookReceiver,
+} from '@hutong/core';
 import { encodeMessage, HutongError, type PushPacket, type RoomsRequest } from '@hutong/protocol';
 import { checkTunnelSignature } from '@hutong/protocol/wafer-signature';
-import { HandlerReceiver, type TunnelHandler, type TunnelRouter, WebhookReceiver } from '@hutong/server';
 import { signedCall } from '../signed-call.js';
 
-export interface TunnelGrant {
-  tunnelId: string;
-  connectUrl: string;
-}
+export type { RoomsResult, TunnelGrant } from '@hutong/core';
 
 /** What the tunnel server answers a push with (the Wafer SDKs' promise result). */
 export interface PushResult {
@@ -28,18 +32,16 @@ export interface TunnelBackend {
   rooms(request: RoomsRequest): Promise<RoomsResult>;
 }
 
-export type RoomsResult = { invalidTunnelIds: string[] } | { presence: Record<string, number> };
-
 export const messagePacket = (tunnelIds: string[], type: string, content: unknown): PushPacket => ({
   tunnelIds,
   type: 'message',
   content: encodeMessage(type, content),
 });
 
-/** Hutong in the same process: its TunnelRouter (pushes reach every node of a cluster). */
+/** Hutong in the same process: its TunnelRouter, a TunnelPort (pushes reach every node of a cluster). */
 export class LocalTunnelBackend implements TunnelBackend {
   constructor(
-    readonly router: TunnelRouter,
+    readonly router: TunnelPort,
     private readonly key = '',
   ) {}
 
@@ -47,7 +49,7 @@ export class LocalTunnelBackend implements TunnelBackend {
     const receiver = handler
       ? new HandlerReceiver(handler)
       : new WebhookReceiver(receiveUrl, { key: this.key });
-    return this.router.hub.allocate(receiver, owner);
+    return this.router.allocate(receiver, owner);
   }
 
   async push(packets: (PushPacket & { rooms?: string[] })[]): Promise<PushResult> {
@@ -55,7 +57,7 @@ export class LocalTunnelBackend implements TunnelBackend {
   }
 
   async rooms(request: RoomsRequest): Promise<RoomsResult> {
-    return this.router.hub.applyRooms(request);
+    return this.router.applyRooms(request);
   }
 }
 

@@ -1,5 +1,5 @@
+import { userDataFromHeaders } from '@hutong/core';
 import { HutongError, WAFER_MAGIC, type WxUserInfo, wafer1ErrorTypes, wxHeaders } from '@hutong/protocol';
-import { userDataFromHeaders } from '@hutong/server';
 import { type AuthBackend, Wafer1RemoteBackend } from '../backend.js';
 import { config as moduleConfig, type Wafer1Config } from './config.js';
 import { ServiceBase } from './service-base.js';

@@ -1,4 +1,4 @@
-import type { TunnelHandler } from '@hutong/server';
+import type { TunnelHandler } from '@hutong/core';
 import { decodePacketContent, readCallback } from '../tunnel/callback.js';
 import {
   messagePacket,

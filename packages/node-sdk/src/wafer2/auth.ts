@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { asHutongError, header, userDataFromHeaders } from '@hutong/core';
 import { HutongError, type PublicUser, type WxUserInfo, wxHeaders } from '@hutong/protocol';
-import { asHutongError, header, userDataFromHeaders } from '@hutong/server';
 import { type AuthTarget, toBackend } from '../backend.js';
 
 /** wafer-node-sdk's LOGIN_STATE. */

@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import type { AppCredentials, WeChatApi } from '@hutong/core';
 import {
-  HutongError,
-  isHutongError,
-  type PhoneInfo,
-  type PublicUser,
-  type WxProfile,
-  type WxUserInfo,
-} from '@hutong/protocol';
+  type AuthPort,
+  type LoginInput,
+  type LoginResult,
+  type SessionRecord,
+  type SessionStore,
+  type SessionWithUser,
+  type UserRecord,
+  wxUserInfoOf,
+} from '@hutong/core';
+import { HutongError, isHutongError, type PhoneInfo, type WxProfile } from '@hutong/protocol';
 import { safeEqual } from '@hutong/protocol/wechat-crypto';
-import type { SessionRecord, SessionStore, SessionWithUser, UserRecord } from '../stores/session-store.js';
 import { type RateLimit, RateLimiter } from './rate-limiter.js';
-import { type UserDataInput, verifyUserData } from './user-data.js';
-import type { AppCredentials, WeChatApi } from './wechat-api.js';
+import { verifyUserData } from './user-data.js';
 
 export interface AuthOptions {
   apps: readonly AppCredentials[];
@@ -36,21 +38,6 @@ export interface AuthOptions {
   now?: () => number;
 }
 
-export interface LoginInput {
-  code: string;
-  appid?: string;
-  userData?: UserDataInput;
-  /** Client address, for the per-address rate limit. */
-  ip?: string;
-}
-
-export interface LoginResult extends SessionWithUser {
-  /** The user object in WeChat's shape (Wafer `user_info` / `userinfo`), openId from code2Session. */
-  userInfo: WxUserInfo;
-  /** True when this login created the user. */
-  isNewUser: boolean;
-}
-
 export const authDefaults = {
   sessionTtlMs: 30 * 24 * 3600_000,
   sessionIdleTtlMs: 7 * 24 * 3600_000,
@@ -60,34 +47,11 @@ export const authDefaults = {
   touchIntervalMs: 60_000,
 } as const;
 
-/** Whole seconds from `from` until the session ends (the earlier of its two expiries). */
-export function sessionSecondsLeft(
-  session: Pick<SessionRecord, 'expiresAt' | 'idleExpiresAt'>,
-  from: number,
-): number {
-  return Math.floor((Math.min(session.expiresAt, session.idleExpiresAt) - from) / 1000);
-}
-
-/** The user in WeChat's `userInfo` shape, as the Wafer dialects return it. */
-export function wxUserInfoOf(user: UserRecord): WxUserInfo {
-  const info: WxUserInfo = { ...(user.profile ?? {}), openId: user.openid };
-  if (user.unionid) info.unionId = user.unionid;
-  return info;
-}
-
-export function publicUserOf(user: UserRecord): PublicUser {
-  const view: PublicUser = { id: user.id, appid: user.appid, openId: user.openid };
-  if (user.unionid) view.unionId = user.unionid;
-  if (user.profile) view.profile = user.profile;
-  if (user.phoneNumber) view.phoneNumber = user.phoneNumber;
-  return view;
-}
-
 /**
  * Turns WeChat login codes into Hutong sessions and checks them. The session token (`skey`) is
  * 192 random bits, unrelated to WeChat's session_key, which stays in the store.
  */
-export class AuthService {
+export class AuthService implements AuthPort {
   readonly store: SessionStore;
   private readonly apps: Map<string, AppCredentials>;
   private readonly defaultAppid: string;

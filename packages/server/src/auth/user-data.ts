@@ -1,11 +1,6 @@
+import type { UserDataInput } from '@hutong/core';
 import { decode, HutongError, parseJson, type WxProfile, WxUserInfo } from '@hutong/protocol';
 import { decryptLegacyUserData, decryptUserData, verifyRawData } from '@hutong/protocol/wechat-crypto';
-
-/** What a client may send next to its login code, in the three historical forms. */
-export type UserDataInput =
-  | { kind: 'encrypted'; encryptedData: string; iv: string }
-  | { kind: 'legacy'; encryptData: string }
-  | { kind: 'signed'; rawData: string; signature: string };
 
 export interface VerifiedUserData {
   /** The decrypted or signed object as the client SDKs expect it back (Wafer `user_info`). */

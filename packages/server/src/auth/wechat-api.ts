@@ -1,3 +1,4 @@
+import type { AppCredentials, WeChatApi, WxSession } from '@hutong/core';
 import {
   AccessTokenOk,
   Code2SessionOk,
@@ -10,26 +11,6 @@ import {
   wxErrcodes,
 } from '@hutong/protocol';
 import { Value } from '@sinclair/typebox/value';
-
-export interface AppCredentials {
-  readonly appid: string;
-  readonly secret: string;
-}
-
-export interface WxSession {
-  openid: string;
-  sessionKey: string;
-  unionid?: string;
-}
-
-/**
- * The slice of the WeChat server API Hutong needs. Implementations throw `HutongError` with an
- * `ERR_WX_*` code (WeChat's errcode in `details.errcode`) and never log or return the app secret.
- */
-export interface WeChatApi {
-  code2Session(app: AppCredentials, code: string): Promise<WxSession>;
-  getPhoneNumber(app: AppCredentials, code: string, openid?: string): Promise<PhoneInfo>;
-}
 
 export interface HttpWeChatApiOptions {
   /**

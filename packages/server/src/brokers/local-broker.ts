@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Broker, ImSignal, RoutedPacket } from './broker.js';
+import type { Broker, ImSignal, RoutedPacket } from '@hutong/core';
 
 /**
  * A bus shared by the nodes of one process: the default for a single node, and the stand-in for

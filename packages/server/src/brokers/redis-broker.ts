@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Broker, ImSignal, RoutedPacket } from '@hutong/core';
+import type { Redis } from 'ioredis';
+import { loadDriver } from '../drivers.js';
 import { guard } from '../stores/store-support.js';
-import type { Broker, ImSignal, RoutedPacket } from './broker.js';
 
 export interface RedisBrokerOptions {
   url: string;
@@ -40,6 +41,7 @@ export class RedisBroker implements Broker {
       commandTimeout: options.commandTimeoutMs ?? 1000,
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
     };
+    const { Redis } = loadDriver('ioredis', 'HUTONG_BROKER=redis');
     this.#redis = new Redis(options.url, {
       ...common,
       enableOfflineQueue: false,

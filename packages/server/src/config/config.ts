@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import type { AppCredentials } from '../auth/wechat-api.js';
+import type { AppCredentials } from '@hutong/core';
 import type { SessionStoreOptions } from '../stores/index.js';
 
 /** Everything the server reads from its environment. `docs/configuration.md` lists each key. */

@@ -1,3 +1,4 @@
+import { publicUserOf, type SessionWithUser, sessionToken, userDataFrom, wxUserInfoOf } from '@hutong/core';
 import {
   LoginRequest,
   PhoneBindRequest,
@@ -7,9 +8,7 @@ import {
   type WxProfile,
 } from '@hutong/protocol';
 import type { FastifyPluginAsync } from 'fastify';
-import { type AuthService, publicUserOf, wxUserInfoOf } from '../auth/auth-service.js';
-import type { SessionWithUser } from '../stores/session-store.js';
-import { sessionToken, userDataFrom } from './request-helpers.js';
+import type { AuthService } from '../auth/auth-service.js';
 
 export interface ApiRoutesOptions {
   auth: AuthService;

@@ -1,11 +1,11 @@
 import type { RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { apiErrorBody, asHutongError } from '@hutong/core';
 import { HutongError } from '@hutong/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 import type { ErrorLog } from '../metrics/error-log.js';
 import { apiRoutes } from './api-routes.js';
-import { apiErrorBody, asHutongError } from './errors.js';
 import { wafer1AuthRoutes } from './wafer1-auth-routes.js';
 
 export interface HttpServerOptions {

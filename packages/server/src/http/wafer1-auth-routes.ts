@@ -1,3 +1,4 @@
+import { asHutongError, sessionSecondsLeft, userDataFrom, wxUserInfoOf } from '@hutong/core';
 import {
   decode,
   HutongError,
@@ -9,9 +10,7 @@ import {
   wafer1Interfaces,
 } from '@hutong/protocol';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { type AuthService, sessionSecondsLeft, wxUserInfoOf } from '../auth/auth-service.js';
-import { asHutongError } from './errors.js';
-import { userDataFrom } from './request-helpers.js';
+import type { AuthService } from '../auth/auth-service.js';
 
 export interface Wafer1AuthOptions {
   auth: AuthService;

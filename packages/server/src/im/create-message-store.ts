@@ -3,7 +3,7 @@
  * PostgreSQL let several nodes share conversations and inboxes (and may share the session store's
  * database: the IM tables are `<prefix>im_*`). Call `migrate()` before use.
  */
-import type { MessageStore } from './message-store.js';
+import type { MessageStore } from '@hutong/core';
 import { SqlMessageStore } from './sql-message-store.js';
 import { SqliteMessageStore } from './sqlite-message-store.js';
 

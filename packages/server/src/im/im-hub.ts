@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Broker, ImSignal } from '@hutong/core';
+import { conversationOf, type InboxEntry, type MessageStore, type StoredMessage } from '@hutong/core';
 import {
   decodeContent,
   decodeProtocal,
@@ -18,9 +20,7 @@ import {
 } from '@hutong/protocol/im';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import type { Broker, ImSignal } from '../brokers/broker.js';
 import { ImDevice } from './im-device.js';
-import { conversationOf, type InboxEntry, type MessageStore, type StoredMessage } from './message-store.js';
 
 /** Where IM clients connect (WebSocket). */
 export const IM_PATH = '/im';

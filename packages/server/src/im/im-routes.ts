@@ -1,10 +1,9 @@
+import { conversationOf, type MessageStore, messageView, sessionToken } from '@hutong/core';
 import { decode, HutongError, parseJson, SignedRequest } from '@hutong/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
-import { sessionToken } from '../http/request-helpers.js';
 import { unwrap, verifySigned } from '../tunnel/tunnel-routes.js';
-import { conversationOf, type MessageStore, messageView } from './message-store.js';
 
 export interface ImRoutesOptions {
   store: MessageStore;

@@ -14,9 +14,10 @@
  * every number comes from a row the transaction holds locked; a deadlock or serialization failure
  * the database still reports is retried.
  */
+
+import type { Accepted, NewMessage, StoredMessage } from '@hutong/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { retryTransient, type SqlKind } from '../stores/sql-dialect.js';
-import type { Accepted, NewMessage, StoredMessage } from './message-store.js';
 import type { ImDatabase } from './sql-message-schema.js';
 
 /** A message row as read: BIGINTs come back as strings from pg, numbers from mysql2. */

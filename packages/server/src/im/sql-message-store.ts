@@ -4,11 +4,12 @@
  * and how it keeps the guarantees across nodes in sql-message-accept.ts. A failing database call
  * rejects with ERR_STORE_UNAVAILABLE (the driver's error as its `cause`).
  */
+
+import type { Accepted, InboxEntry, MessageStore, NewMessage, StoredMessage } from '@hutong/core';
 import { HutongError } from '@hutong/protocol';
 import type { Kysely } from 'kysely';
 import { retryTransient, type SqlKind } from '../stores/sql-dialect.js';
 import { connect, connectOptions, type SqlStoreOptions } from '../stores/sql-pools.js';
-import type { Accepted, InboxEntry, MessageStore, NewMessage, StoredMessage } from './message-store.js';
 import { acceptMessage, chunks, messageColumns, toMessage } from './sql-message-accept.js';
 import { type ImDatabase, imTables, migrateMessages } from './sql-message-schema.js';
 

@@ -1,6 +1,7 @@
 /** The default MessageStore: a SQLite file (or `:memory:`) through better-sqlite3. */
+
+import type { Accepted, InboxEntry, MessageStore, NewMessage, StoredMessage } from '@hutong/core';
 import Database from 'better-sqlite3';
-import type { Accepted, InboxEntry, MessageStore, NewMessage, StoredMessage } from './message-store.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 const migrations: string[] = [

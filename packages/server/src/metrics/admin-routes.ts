@@ -5,7 +5,8 @@
  * them exist.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { HutongError } from '@hutong/protocol';
 import { safeEqual } from '@hutong/protocol/wechat-crypto';
@@ -13,8 +14,11 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { NodeStats } from './node-stats.js';
 
-/** Where `npm run build:web` puts the dashboard page. */
-export const adminPageDir = new URL('../../admin/dist/', import.meta.url).pathname;
+/** The built page: `dist/admin/` of this package (`npm run build`), from the sources or the build alike. */
+export const adminPageDir = join(
+  dirname(createRequire(import.meta.url).resolve('@hutong/server/package.json')),
+  'dist/admin/',
+);
 
 export interface AdminRoutesOptions {
   token: string;

@@ -3,9 +3,10 @@
  * reports it through the broker, and reads every live node's latest report into a per-node
  * history (ten minutes by default), so any node's dashboard shows the whole cluster.
  */
+
+import type { Broker } from '@hutong/core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Broker } from '../brokers/broker.js';
 import type { ErrorLog } from './error-log.js';
 import type { ClusterStats, HistoryPoint, NodeSample, NodeView } from './stats-view.js';
 

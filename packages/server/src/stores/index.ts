@@ -2,8 +2,9 @@
  * Picks a SessionStore from configuration. SQLite is the default for a single node; Redis, MySQL
  * or PostgreSQL let several nodes share users and sessions. Call `init()` before use.
  */
+
+import type { SessionStore } from '@hutong/core';
 import { RedisSessionStore } from './redis-session-store.js';
-import type { SessionStore } from './session-store.js';
 import { SqlSessionStore } from './sql-session-store.js';
 import { SqliteSessionStore } from './sqlite-session-store.js';
 
@@ -26,7 +27,6 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
 }
 
 export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-session-store.js';
-export type * from './session-store.js';
 export { retryTransient, type SqlKind, withMigrationLock } from './sql-dialect.js';
 export {
   type DatabaseKind,

@@ -3,7 +3,7 @@
  * a user field that is absent from the hash is null.
  */
 import { Buffer } from 'node:buffer';
-import type { SessionRecord, UserRecord } from './session-store.js';
+import type { SessionRecord, UserRecord } from '@hutong/core';
 import { decodeProfile } from './store-support.js';
 
 export type Hash = Record<string, string>;

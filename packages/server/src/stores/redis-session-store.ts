@@ -7,17 +7,13 @@
  * once instead of waiting; `commandTimeout` bounds a hung connection. ioredis keeps reconnecting in
  * the background (`retryStrategy`), so the store recovers without a restart.
  */
-import { Redis } from 'ioredis';
+
+import type { SessionRecord, SessionStore, SessionWithUser, UserRecord, UserUpsert } from '@hutong/core';
+import type { Redis } from 'ioredis';
+import { loadDriver } from '../drivers.js';
 import { fieldArgs, type Hash, sessionFields, toHash, toSession, toUser, userRef } from './redis-records.js';
 import { type RedisScriptName, redisScripts } from './redis-scripts.js';
 import { RedisTrackingCache } from './redis-tracking-cache.js';
-import type {
-  SessionRecord,
-  SessionStore,
-  SessionWithUser,
-  UserRecord,
-  UserUpsert,
-} from './session-store.js';
 import { encodeProfile, guard, isLive, newUserId } from './store-support.js';
 
 export interface RedisSessionStoreOptions {
@@ -53,6 +49,7 @@ export class RedisSessionStore implements SessionStore {
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
     const connectTimeout = options.connectTimeoutMs ?? 1000;
     this.#connectTimeout = connectTimeout;
+    const { Redis } = loadDriver('ioredis', 'HUTONG_STORE=redis');
     const redis = new Redis(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false,

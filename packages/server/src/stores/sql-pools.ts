@@ -13,8 +13,9 @@ import {
   type PostgresPoolClient,
   SqliteDialect,
 } from 'kysely';
-import { createPool, type Pool as Mysql2Pool, type PoolConnection, type QueryError } from 'mysql2';
-import pg from 'pg';
+import type { Pool as Mysql2Pool, PoolConnection, QueryError } from 'mysql2';
+import type pg from 'pg';
+import { loadDriver } from '../drivers.js';
 import type { SqlDatabase, SqlKind } from './sql-dialect.js';
 import { tablePrefixPlugin } from './sql-table-prefix.js';
 
@@ -74,7 +75,7 @@ function timedMysqlPool(pool: Mysql2Pool, timeout: number) {
  * every later query on it would hang behind the lost one; such a client is destroyed on release.
  * Errors the server reported (a DatabaseError) leave the client usable.
  */
-function disposingPgPool(pool: pg.Pool): PostgresPool {
+function disposingPgPool(pool: pg.Pool, DatabaseError: typeof pg.DatabaseError): PostgresPool {
   return {
     async connect() {
       const client = await pool.connect();
@@ -83,7 +84,7 @@ function disposingPgPool(pool: pg.Pool): PostgresPool {
         query: (text: string, values: unknown[]) => {
           const name = statementName(text);
           return client.query(name ? { name, text, values } : { text, values }).catch((error: unknown) => {
-            if (!(error instanceof pg.DatabaseError)) broken = true;
+            if (!(error instanceof DatabaseError)) broken = true;
             throw error;
           });
         },
@@ -127,6 +128,7 @@ export function connect<DB = SqlDatabase>(options: SqlConnectOptions): Kysely<DB
   const tables = options.tables ?? ['users', 'sessions', 'migrations'];
   const plugins = [tablePrefixPlugin(options.tablePrefix, tables)];
   if (options.kind === 'postgres') {
+    const pg = loadDriver('pg', 'a PostgreSQL store');
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize,
@@ -139,11 +141,11 @@ export function connect<DB = SqlDatabase>(options: SqlConnectOptions): Kysely<DB
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<DB>({
-      dialect: new PostgresDialect({ pool: disposingPgPool(pool) }),
+      dialect: new PostgresDialect({ pool: disposingPgPool(pool, pg.DatabaseError) }),
       plugins,
     });
   }
-  const pool = createPool({
+  const pool = loadDriver('mysql2', 'a MySQL store').createPool({
     uri: options.url,
     connectionLimit: options.poolSize,
     connectTimeout: options.connectTimeoutMs,

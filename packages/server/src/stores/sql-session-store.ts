@@ -3,14 +3,9 @@
  * with what differs between the two in sql-dialect.ts. Tables are `<prefix>users`,
  * `<prefix>sessions` and `<prefix>migrations`; times are BIGINT epoch milliseconds.
  */
+
+import type { SessionRecord, SessionStore, SessionWithUser, UserRecord, UserUpsert } from '@hutong/core';
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
-import type {
-  SessionRecord,
-  SessionStore,
-  SessionWithUser,
-  UserRecord,
-  UserUpsert,
-} from './session-store.js';
 import { retryTransient, type SqlDatabase, type SqlKind, upsertUserRow } from './sql-dialect.js';
 import { connect, connectOptions, type SqlStoreOptions } from './sql-pools.js';
 import { migrate } from './sql-schema.js';

@@ -3,15 +3,10 @@
  * statements. WAL mode lets readers run beside the writer; `busy_timeout` makes several processes
  * on one file wait for each other instead of failing at once.
  */
+
+import type { SessionRecord, SessionStore, SessionWithUser, UserRecord, UserUpsert } from '@hutong/core';
 import Database from 'better-sqlite3';
 import { LruMap } from './lru-map.js';
-import type {
-  SessionRecord,
-  SessionStore,
-  SessionWithUser,
-  UserRecord,
-  UserUpsert,
-} from './session-store.js';
 import {
   fromSession,
   guard,

@@ -3,8 +3,8 @@
  * snake_case row shape the two SQL stores (SQLite, Kysely) read and write.
  */
 import { randomBytes } from 'node:crypto';
+import type { SessionRecord, UserRecord, UserUpsert } from '@hutong/core';
 import { HutongError, type WxProfile } from '@hutong/protocol';
-import type { SessionRecord, UserRecord, UserUpsert } from './session-store.js';
 
 /** A new user id: 32 lowercase hex characters, 128 random bits. */
 export function newUserId(): string {

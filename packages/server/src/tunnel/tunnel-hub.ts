@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TunnelReceiver } from '@hutong/core';
 import {
   decodeFrame,
   encodeFrame,
@@ -14,7 +15,6 @@ import type { Logger } from 'pino';
 import { type RawData, type Server, WebSocket, WebSocketServer } from 'ws';
 import { rejectUpgrade } from '../http/upgrade-router.js';
 import { type PreparedFrame, prepareTextFrame, sendPrepared } from './prepared-frame.js';
-import type { TunnelReceiver } from './receivers.js';
 import { RecoveryLog } from './recovery-log.js';
 import { type RoomLimits, TunnelRooms } from './tunnel-rooms.js';
 

@@ -1,6 +1,13 @@
+import type {
+  Broker,
+  RoomsResult,
+  RoutedPacket,
+  TunnelGrant,
+  TunnelPort,
+  TunnelReceiver,
+} from '@hutong/core';
+import type { RoomsRequest } from '@hutong/protocol';
 import type { Logger } from 'pino';
-import type { Broker, RoutedPacket } from '../brokers/broker.js';
-import type { TunnelReceiver } from './receivers.js';
 import { TunnelHub, type TunnelHubOptions } from './tunnel-hub.js';
 
 /** A room publish carries its origin so the sending node, which delivered locally, skips it. */
@@ -13,7 +20,7 @@ type Published = RoutedPacket & { origin?: string };
  * push (counted in `stats.brokerErrors`); those ids are not reported invalid, since they may
  * well be alive.
  */
-export class TunnelRouter {
+export class TunnelRouter implements TunnelPort {
   readonly hub: TunnelHub;
   /** Counters for metrics: broker failures, ids forwarded to other nodes, webhook retries and drops. */
   readonly stats = { brokerErrors: 0, forwarded: 0, webhookRetries: 0, webhookDrops: 0 };
@@ -55,6 +62,16 @@ export class TunnelRouter {
         this.logger?.warn({ err }, 'tunnel offer failed; only this node can take its socket');
       },
     );
+  }
+
+  /** A pending tunnel on this node (TunnelPort; the hub's `allocate`). */
+  allocate(receiver: TunnelReceiver, owner?: string): TunnelGrant {
+    return this.hub.allocate(receiver, owner);
+  }
+
+  /** Room joins and leaves for tunnels on this node, or presence counts (TunnelPort). */
+  applyRooms(request: RoomsRequest): RoomsResult {
+    return this.hub.applyRooms(request);
   }
 
   async start(): Promise<void> {

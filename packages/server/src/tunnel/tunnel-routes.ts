@@ -1,3 +1,4 @@
+import { asHutongError, type WebhookOptions, WebhookReceiver } from '@hutong/core';
 import {
   decode,
   HutongError,
@@ -11,8 +12,6 @@ import {
 import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
 import { safeEqual } from '@hutong/protocol/wechat-crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { asHutongError } from '../http/errors.js';
-import { type WebhookOptions, WebhookReceiver } from './receivers.js';
 import type { TunnelRouter } from './tunnel-router.js';
 
 export interface TunnelRoutesOptions {

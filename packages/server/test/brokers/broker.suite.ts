@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Broker, ImSignal, RoutedPacket } from '../../src/brokers/broker.js';
+import type { Broker, ImSignal, RoutedPacket } from '@hutong/core';
 
 export interface BrokerCluster {
   /** A started broker on a fresh node; `kill` makes it vanish as a crash would. */

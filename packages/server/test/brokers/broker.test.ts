@@ -1,5 +1,5 @@
+import type { RoutedPacket } from '@hutong/core';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
-import type { RoutedPacket } from '../../src/brokers/broker.js';
 import { LocalBroker, LocalBus } from '../../src/brokers/local-broker.js';
 import { RedisBroker } from '../../src/brokers/redis-broker.js';
 import { startTcpProxy, type TcpProxy } from '../stores/tcp-proxy.js';

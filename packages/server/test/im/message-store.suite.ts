@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { conversationOf, type MessageStore, type NewMessage } from '../../src/im/message-store.js';
+import { conversationOf, type MessageStore, type NewMessage } from '@hutong/core';
 
 export interface MessageStoreUnderTest {
   store: MessageStore;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SessionStore } from '../../src/stores/session-store.js';
+import type { SessionStore } from '@hutong/core';
 import { handles, hex, leaked, login, sessionOf } from './store-fixtures.js';
 
 export interface StoreUnderTest {

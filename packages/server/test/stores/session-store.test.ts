@@ -17,8 +17,8 @@ import { dropTables } from '../../../../testing/sql.js';
 
 const SESSION_TABLES = ['sessions', 'users', 'migrations'];
 
+import type { SessionStore } from '@hutong/core';
 import { RedisSessionStore } from '../../src/stores/redis-session-store.js';
-import type { SessionStore } from '../../src/stores/session-store.js';
 import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
 import { SqliteSessionStore } from '../../src/stores/sqlite-session-store.js';
 import { type StoreFactory, sessionStoreSuite } from './session-store.suite.js';

@@ -1,6 +1,6 @@
 /** Test data and checks shared by the SessionStore tests. */
 import { randomBytes } from 'node:crypto';
-import type { SessionRecord, UserRecord } from '../../src/stores/session-store.js';
+import type { SessionRecord, UserRecord } from '@hutong/core';
 
 export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 

@@ -1,6 +1,6 @@
 import { HutongError, type TunnelEvent } from '@hutong/protocol';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
-import type { Logger } from 'pino';
+import type { Logger } from './logger.js';
 
 /** Business handlers called in-process (the dev stack, node-sdk in the same process). */
 export interface TunnelHandler {

@@ -49,7 +49,7 @@ export type SessionStoreKind = 'sqlite' | 'redis' | 'mysql' | 'postgres';
 
 /**
  * Where users and sessions live. Every implementation passes the shared suite in
- * `packages/server/test/stores/session-store.suite.ts`.
+ * `@hutong/core/testing` (`sessionStoreSuite`).
  *
  * Guarantees:
  * - `upsertUser` is atomic per (appid, openid): concurrent upserts of one user yield one row and

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HutongError, wxHeaders } from '@hutong/protocol';
-import type { UserDataInput } from '../auth/user-data.js';
+import type { UserDataInput } from './auth.js';
 
 /** Largest value accepted in any one X-WX-* header. */
 export const MAX_HEADER_VALUE = 16 * 1024;
