@@ -49,7 +49,10 @@ async function buildCjs(name) {
   const dir = join(root, 'packages', name);
   const out = join(dir, 'dist/cjs');
   await rm(out, { recursive: true, force: true });
-  const sources = (await files(join(dir, 'src'), '.ts')).filter((file) => !file.endsWith('.d.ts'));
+  // The test kit (`src/testing/`) is ESM only: it runs under Node's test runner, never `require`d.
+  const sources = (await files(join(dir, 'src'), '.ts')).filter(
+    (file) => !file.endsWith('.d.ts') && !relative(dir, file).startsWith('src/testing/'),
+  );
   await build({
     absWorkingDir: dir,
     entryPoints: sources.map((file) => relative(dir, file)),
@@ -64,6 +67,7 @@ async function buildCjs(name) {
   });
   const esm = join(dir, 'dist/esm');
   for (const file of await files(esm, '.d.ts')) {
+    if (relative(esm, file).startsWith('testing/')) continue;
     const target = join(out, relative(esm, file));
     await mkdir(join(target, '..'), { recursive: true });
     await cp(file, target);

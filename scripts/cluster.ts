@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '@hutong/core/testing';
 import { createSimServer, type SimServer } from '@hutong/wechat-sim';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -63,15 +64,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function until(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`cluster: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-const ready = async (url: string) => (await fetch(`${url}/readyz`)).status === 200;
+/** Whether the node (or nginx) at `url` answers ready; false while it cannot be reached yet. */
+const ready = async (url: string) => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200;
+const STARTUP = { timeoutMs: 30_000, intervalMs: 100 };
 
 function nginxConf(dir: string, port: number, upstreams: number[]): string {
   return `daemon off;
@@ -166,10 +161,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     child.stderr?.on('data', keep);
     node.process = child;
     const base = `http://127.0.0.1:${node.port}`;
-    await until(async () => {
-      if (child.exitCode !== null) throw new Error(`${node.id} exited: ${node.output.join('')}`);
-      return ready(base);
-    }, `${node.id} ready`);
+    await until(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`cluster: ${node.id} exited: ${node.output.join('')}`);
+        return ready(base);
+      },
+      { ...STARTUP, what: `cluster: ${node.id} ready` },
+    );
   };
   await Promise.all(nodes.map(launch));
 
@@ -184,7 +182,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     ),
   );
   const nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-  await until(() => ready(url), 'nginx');
+  await until(() => ready(url), { ...STARTUP, what: 'cluster: nginx' });
 
   const exited = (child: ChildProcess) =>
     new Promise<number | null>((resolve) => {

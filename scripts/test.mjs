@@ -34,10 +34,14 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-// The browser suites drive the built pages: build them first (a couple of seconds).
+// The tests run the TypeScript sources (`hutong-src`), but some read built output (the dashboard
+// page in packages/server/dist/admin): build first, incrementally (seconds once built).
+const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
+// The browser suites drive the built demo pages: build them too.
 if (files.some((file) => file.includes('demo-web'))) {
-  const built = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) process.exit(built.status ?? 1);
+  const web = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: root, stdio: 'inherit' });
+  if (web.status !== 0) process.exit(web.status ?? 1);
 }
 const concurrency = process.env.HUTONG_TEST_CONCURRENCY ?? '3';
 const result = spawnSync(

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { until } from '@hutong/core/testing';
 import type { ClusterStats } from '@hutong/server';
 import { ConfigError, loadConfig } from '@hutong/server';
 import WebSocket from 'ws';
@@ -26,14 +27,6 @@ function metric(text: string, name: string, labels: Record<string, string> = {})
       return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return 0;
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('admin token', () => {
@@ -115,9 +108,9 @@ describe('metrics and dashboard stats', () => {
     const wb = watch(tb);
     ta.open();
     tb.open();
-    await until(() => ta.isActive() && tb.isActive(), 'both tunnels open');
+    await until(() => ta.isActive() && tb.isActive(), 'both tunnels open', 5000);
     ta.emit('speak', { word: 'hi' });
-    await until(() => wb.messages.some((m) => m.type === 'speak'), 'b hears a');
+    await until(() => wb.messages.some((m) => m.type === 'speak'), 'b hears a', 5000);
     const bad = await fetch(`${stack.url}/api/v1/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -186,7 +179,11 @@ describe('metrics and dashboard stats', () => {
     tb.close();
     ws.close();
     im.close();
-    await until(async () => metric(await metrics(), 'hutong_tunnel_sockets') === 0, 'sockets closed');
+    await until(async () => metric(await metrics(), 'hutong_tunnel_sockets') === 0, {
+      what: 'sockets closed',
+      timeoutMs: 5000,
+      intervalMs: 20,
+    });
     const later = await stats();
     assert.equal(later.nodes[0]!.sockets, 0, 'the dashboard sees them go');
     assert.ok(later.nodes[0]!.history.length >= 2, 'one point per sample');

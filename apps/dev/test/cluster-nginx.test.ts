@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createClient, ImClient, type Tunnel } from '@hutong/client/core';
 import { createNodePlatform } from '@hutong/client/node';
+import { until } from '@hutong/core/testing';
 import { HutongTunnels, handleTunnelCallback, RemoteTunnelBackend } from '@hutong/node-sdk';
 import WebSocket from 'ws';
 import {
@@ -36,13 +37,6 @@ function nginxMissing(): string | false {
 const skip = redis.skip || postgres.skip || nginxMissing();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The business server: a chat room on the Wafer tunnel API, events by signed webhook. */
 async function chatBusiness(cluster: Cluster) {
@@ -148,7 +142,7 @@ describe('a 3-node cluster behind nginx: drain, restart, SIGKILL', { skip }, () 
         return { tunnel, lines };
       }),
     );
-    await until(() => chatters.every((c) => c.tunnel.isActive()), 'chat tunnels open');
+    await until(() => chatters.every((c) => c.tunnel.isActive()), 'chat tunnels open', 30_000);
 
     const acked: string[] = [];
     let chatFailures = 0;

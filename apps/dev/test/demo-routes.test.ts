@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BoundClient } from '@hutong/client/core';
+import { until } from '@hutong/core/testing';
 import type { StrokeAction } from '@hutong/demos';
 import Database from 'better-sqlite3';
 import type { DevStack } from '../src/stack.js';
@@ -101,7 +102,7 @@ describe('demo business routes', () => {
     const tunnel = new bob.Tunnel(`${stack.url}/weapp/tunnel`);
     const seen = watch(tunnel);
     tunnel.open();
-    await until(() => seen.messages.some((m) => m.type === 'members'));
+    await until(() => seen.messages.some((m) => m.type === 'members'), 'the members list', 5000);
     const members = seen.messages.find((m) => m.type === 'members')!.content.list;
     assert.deepEqual(
       members.map((u: { nickName: string }) => u.nickName),
@@ -307,11 +308,3 @@ describe('demo business routes', () => {
     );
   });
 });
-
-async function until(check: () => boolean, what = 'condition', ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -78,11 +78,5 @@ export function call<T = unknown>(
   });
 }
 
-/** Waits until `check()` holds, polling every 10 ms, for at most `ms`. */
-export async function until(check: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** The shared `until(check, what, ms = 3000)`, for the tests that use this fixture. */
+export { until } from '@hutong/core/testing';

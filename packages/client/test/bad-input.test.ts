@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { until } from '@hutong/core/testing';
 import { WAFER_MAGIC } from '@hutong/protocol/headers';
 import WebSocket, { WebSocketServer } from 'ws';
 import { clientErrorTypes, createClient, LoginError, RequestError, type Tunnel } from '../src/core/index.js';
@@ -51,14 +52,6 @@ function makeClient(base: string, options: { loginMethod?: string } = {}) {
   });
   return { client, logins: () => codes };
 }
-
-const until = async (check: () => boolean, what: string, ms = 3000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 function watch(tunnel: Tunnel) {
   const events: { type: string; payload: unknown }[] = [];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { until } from '@hutong/core/testing';
 import WebSocket, { WebSocketServer } from 'ws';
 import {
   createClient,
@@ -93,14 +94,6 @@ async function fakeServer() {
     },
   };
 }
-
-const until = async (check: () => boolean, what: string, ms = 3000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 describe('ImClient against an IM server that misbehaves', () => {
   let server: Awaited<ReturnType<typeof fakeServer>>;

@@ -61,7 +61,7 @@ export interface WebhookOptions {
 }
 
 /**
- * Signed POSTs to the business server's `receiveUrl` (PROTOCOLS.md §4): `{data, signature}` with
+ * Signed POSTs to the business server's `receiveUrl` (docs/protocols/tunnel.md#server-api): `{data, signature}` with
  * `signature = sha1(data + key)`. Network errors, timeouts and 5xx are retried with backoff; a 4xx
  * (the SDK refused the body) is not. After the last try the event is dropped with a log line and
  * `deliver` rejects with ERR_TUNNEL_DELIVERY.

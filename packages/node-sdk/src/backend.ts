@@ -148,7 +148,7 @@ export class HutongRemoteBackend implements AuthBackend {
   }
 }
 
-/** Any Wafer 1 auth server speaking PROTOCOLS.md §2 — Hutong's `/auth` or an old one. */
+/** Any Wafer 1 auth server speaking docs/protocols/auth-api.md#wafer-1-auth-server-api — Hutong's `/auth` or an old one. */
 export class Wafer1RemoteBackend implements AuthBackend {
   constructor(
     private readonly authServerUrl: string | (() => string),

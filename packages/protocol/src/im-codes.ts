@@ -1,5 +1,5 @@
 /**
- * The IM wire's numbers (PROTOCOLS.md §6) and Hutong's additions, with no schema library: the
+ * The IM wire's numbers (docs/protocols/mobileimsdk.md#mobileimsdk-wire) and Hutong's additions, with no schema library: the
  * client SDK imports this module, so mini programs ship no validator.
  */
 export const imTypes = {

@@ -2,7 +2,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { decode, parseJson } from './decode.js';
 import { HutongError } from './errors.js';
 /**
- * MobileIMSDK's WebSocket wire (PROTOCOLS.md §6): one `Protocal` JSON object per text frame.
+ * MobileIMSDK's WebSocket wire (docs/protocols/mobileimsdk.md#mobileimsdk-wire): one `Protocal` JSON object per text frame.
  * Framework payloads (login info, login response, error, kick-out) are JSON *strings* inside
  * `dataContent`; an ACK's `dataContent` is the acknowledged fingerprint; app data is opaque.
  */

@@ -3,7 +3,7 @@ import { HutongError } from './errors.js';
 import { err, ok, type Result } from './result.js';
 
 /**
- * The Wafer tunnel wire (PROTOCOLS.md §3–4). Frames are text, `type` or `type:content`, split at the
+ * The Wafer tunnel wire (docs/protocols/tunnel.md#tunnel-protocol). Frames are text, `type` or `type:content`, split at the
  * first ':'. Client → server: `ping`, `message:{"type","content"}`, `close`. Server → client:
  * `pong`, `message:…`, `timeout:N` (heartbeat seconds), `close`.
  *

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-/** Wafer 1 auth server API (qcloud-weapp-server-sdk ↔ auth server), PROTOCOLS.md §2. */
+/** Wafer 1 auth server API (qcloud-weapp-server-sdk ↔ auth server), docs/protocols/auth-api.md#wafer-1-auth-server-api. */
 export const wafer1Interfaces = { login: 'qcloud.cam.id_skey', check: 'qcloud.cam.auth' } as const;
 
 export const wafer1ReturnCodes = { success: 0, skeyExpired: 60011, authFailed: 60012 } as const;

@@ -1,5 +1,5 @@
 /**
- * WeChat user-data cryptography (PROTOCOLS.md §5). Node only: the simulator encrypts with it, the
+ * WeChat user-data cryptography (docs/protocols/wechat.md#user-data). Node only: the simulator encrypts with it, the
  * auth service decrypts with it. Every function is pure; failures come back as `null`/`false`,
  * never as exceptions, so callers map them to their own typed errors.
  */

@@ -24,7 +24,7 @@ const vector = JSON.parse(
   readFileSync(new URL('./vectors/wechat-decrypt.json', import.meta.url), 'utf8'),
 ) as DecryptVector;
 
-// PROTOCOLS.md §5, from WeChat's documentation.
+// docs/protocols/wechat.md#test-vectors, from WeChat's documentation.
 const rawData =
   '{"nickName":"Band","gender":1,"language":"zh_CN","city":"Guangzhou","province":"Guangdong","country":"CN","avatarUrl":"http://wx.qlogo.cn/mmopen/vi_32/1vZvI39NWFQ9XM4LtQpFrQJ1xlgZxx3w7bQxKARol6503Iuswjjn6nIGBiaycAjAtpujxyzYsrztuuICqIM5ibXQ/0"}';
 const signatureKey = 'HyVFkGl5F5OQWJZZaNzBBg==';

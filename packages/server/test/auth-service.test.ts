@@ -179,16 +179,16 @@ describe('AuthService lifetimes and limits', () => {
     });
     try {
       const { session } = await f.auth.login({ code: (await f.sim.login()).code });
-      f.clock.now += 2 * 60_000;
+      f.clock.advance(2 * 60_000);
       await f.auth.check(session.skey); // slides idle expiry to now + 3 min
-      f.clock.now += 2 * 60_000;
+      f.clock.advance(2 * 60_000);
       await f.auth.check(session.skey); // still alive at 4 min thanks to the slide
-      f.clock.now += 4 * 60_000; // 8 min, idle for 4 min
+      f.clock.advance(4 * 60_000); // 8 min, idle for 4 min
       await rejectsWith(f.auth.check(session.skey), 'ERR_SESSION_INVALID');
 
       const second = await f.auth.login({ code: (await f.sim.login()).code });
       for (let i = 0; i < 5; i += 1) {
-        f.clock.now += 2 * 60_000;
+        f.clock.advance(2 * 60_000);
         if (i < 4) await f.auth.check(second.session.skey);
       }
       // 10 min after login: the absolute lifetime is over however active the session was.
@@ -226,7 +226,7 @@ describe('AuthService lifetimes and limits', () => {
       await f.auth.login({ code: (await f.sim.login()).code, ip: '10.0.0.3' });
       await f.auth.login({ code: (await f.sim.login()).code, ip: '10.0.0.3' });
       await rejectsWith(f.auth.login({ code: 'whatever', ip: '10.0.0.3' }), 'ERR_RATE_LIMITED');
-      f.clock.now += 61_000;
+      f.clock.advance(61_000);
       await f.auth.login({ code: (await f.sim.login()).code, ip: '10.0.0.3' });
     } finally {
       await f.close();

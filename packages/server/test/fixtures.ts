@@ -4,6 +4,7 @@
  */
 
 import type { SessionStore } from '@hutong/core';
+import { ManualClock } from '@hutong/core/testing';
 import { createSimServer } from '@hutong/wechat-sim';
 import { type AuthOptions, AuthService } from '../src/auth/auth-service.js';
 import { HttpWeChatApi } from '../src/auth/wechat-api.js';
@@ -61,7 +62,8 @@ export interface AuthFixture {
   sim: Sim;
   store: SessionStore;
   auth: AuthService;
-  clock: { now: number };
+  /** The AuthService's clock: `clock.advance(ms)` moves it. */
+  clock: ManualClock;
   close(): Promise<void>;
 }
 
@@ -70,12 +72,12 @@ export async function startAuth(options: Partial<AuthOptions> = {}): Promise<Aut
   const sim = await startSim();
   const store = options.store ?? createSessionStore({ kind: 'sqlite', file: ':memory:' });
   await store.init();
-  const clock = { now: Date.now() };
+  const clock = new ManualClock();
   const auth = new AuthService({
     apps: [testApp, otherApp],
     store,
     wechat: new HttpWeChatApi({ baseUrl: sim.url, timeoutMs: 2000 }),
-    now: () => clock.now,
+    now: clock.now,
     ...options,
   });
   return {

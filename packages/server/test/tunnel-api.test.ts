@@ -25,7 +25,7 @@ describe('tunnel server API', () => {
       const c = await connect(connectUrl);
       c.ws.send(`message:${JSON.stringify({ type: 'speak', content: { word: 'hi' } })}`);
       c.ws.send('close');
-      await until(() => business.received.length === 3);
+      await until(() => business.received.length === 3, 'three callbacks', 2000);
       assert.deepEqual(
         business.received.map((r) => [r.data.type, r.data.tunnelId, r.signed]),
         [

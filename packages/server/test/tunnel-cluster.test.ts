@@ -1,13 +1,15 @@
 /**
- * Three tunnel nodes in one process on the real local Redis: a push accepted by any node reaches
- * tunnels on every node, rooms span nodes, invalid ids are right cluster-wide, a dead node's
- * tunnels read as invalid after its TTL, and a Redis outage costs only cross-node delivery.
+ * Three tunnel nodes in one process: a push accepted by any node reaches tunnels on every node,
+ * rooms span nodes, invalid ids are right cluster-wide; over the in-process broker (createCluster)
+ * and on the real local Redis, where also a dead node's tunnels read as invalid after its TTL and
+ * a Redis outage costs only cross-node delivery.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { service, uniqueSuffix } from '../../../testing/services.js';
 import { RedisBroker } from '../src/brokers/redis-broker.js';
+import { type Cluster, createCluster } from '../src/testing/index.js';
 import { startTcpProxy, type TcpProxy } from './stores/tcp-proxy.js';
 import {
   connect,
@@ -16,49 +18,25 @@ import {
   recorder,
   startTunnels,
   type TunnelFixture,
+  tunnelFixtureOf,
   until,
 } from './tunnel-fixtures.js';
 
 const redis = await service('redis');
 
-describe('tunnel cluster over Redis', { skip: redis.skip }, () => {
-  const prefix = `hutong-test:${uniqueSuffix()}:`;
-  const nodes: { f: TunnelFixture; proxy: TcpProxy }[] = [];
-  before(async () => {
-    for (let i = 0; i < 3; i += 1) {
-      const proxy = await startTcpProxy(redis.url);
-      const broker = new RedisBroker({
-        url: proxy.url(redis.url),
-        prefix,
-        nodeTtlMs: 900,
-        nodeId: `node${i}`,
-      });
-      nodes.push({ f: await startTunnels({}, {}, broker), proxy });
-    }
-  });
-  after(async () => {
-    for (const { f, proxy } of nodes) {
-      await f.close();
-      await proxy.close();
-    }
-  });
+const openOn = async (f: TunnelFixture) => {
+  const { tunnelId, connectUrl } = f.hub.allocate(recorder().receiver);
+  const c = await connect(connectUrl);
+  await c.waitFor((x) => x.startsWith('timeout:'));
+  return { ...c, tunnelId };
+};
+const registered = (f: TunnelFixture, ids: string[]) =>
+  until(async () => (await f.router.broker.locate(ids)).size === ids.length, 'tunnels registered', 1000);
 
-  const openOn = async (f: TunnelFixture) => {
-    const { tunnelId, connectUrl } = f.hub.allocate(recorder().receiver);
-    const c = await connect(connectUrl);
-    await c.waitFor((x) => x.startsWith('timeout:'));
-    return { ...c, tunnelId };
-  };
-  const registered = async (f: TunnelFixture, ids: string[]) => {
-    for (let i = 0; i < 100; i += 1) {
-      if ((await f.router.broker.locate(ids)).size === ids.length) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error('tunnels not registered');
-  };
-
+/** What every cluster does, whatever carries its traffic: `fixtures()` are its three nodes. */
+function clusterTests(fixtures: () => TunnelFixture[]) {
   test('any node takes a tunnel socket the balancer sends it; the tunnel works there; nobody takes it twice', async () => {
-    const [n0, n1, n2] = nodes.map((n) => n.f) as [TunnelFixture, TunnelFixture, TunnelFixture];
+    const [n0, n1, n2] = fixtures() as [TunnelFixture, TunnelFixture, TunnelFixture];
     const business = await receiverServer();
     try {
       const reply = await n0.api('/get/wsurl', { receiveUrl: business.url }, { tcKey: KEY });
@@ -73,7 +51,7 @@ describe('tunnel cluster over Redis', { skip: redis.skip }, () => {
       await c.waitFor((x) => x.startsWith('timeout:'));
       assert.ok(n1.hub.holds(tunnelId) && !n0.hub.holds(tunnelId));
       c.ws.send(`message:${JSON.stringify({ type: 'hi', content: 1 })}`);
-      await until(() => business.received.length === 2);
+      await until(() => business.received.length === 2, 'two callbacks', 2000);
       assert.deepEqual(
         business.received.map((r) => [r.data.type, r.data.tunnelId, r.signed]),
         [
@@ -111,7 +89,7 @@ describe('tunnel cluster over Redis', { skip: redis.skip }, () => {
   });
 
   test('a push through any node reaches tunnels on every node; unknown ids are invalid', async () => {
-    const [n0, n1, n2] = nodes.map((n) => n.f) as [TunnelFixture, TunnelFixture, TunnelFixture];
+    const [n0, n1, n2] = fixtures() as [TunnelFixture, TunnelFixture, TunnelFixture];
     const [a, b, c] = [await openOn(n0), await openOn(n1), await openOn(n2)];
     await registered(n0, [a.tunnelId, b.tunnelId, c.tunnelId]);
     const content = JSON.stringify({ type: 'hello', content: 'cluster' });
@@ -137,6 +115,57 @@ describe('tunnel cluster over Redis', { skip: redis.skip }, () => {
     b.ws.close();
     c.ws.close();
   });
+}
+
+describe('tunnel cluster in process (createCluster, one LocalBus)', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await createCluster(3, { env: { HUTONG_TUNNEL_SIGNATURE_KEY: KEY } });
+  });
+  after(() => cluster.close());
+
+  clusterTests(() => cluster.nodes.map((node, i) => tunnelFixtureOf(node, cluster.urls[i]!)));
+});
+
+describe('tunnel cluster of Hutong nodes over Redis (createCluster, a RedisBroker each)', {
+  skip: redis.skip,
+}, () => {
+  const prefix = `hutong-test:${uniqueSuffix()}:`;
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await createCluster(3, {
+      env: { HUTONG_TUNNEL_SIGNATURE_KEY: KEY },
+      broker: (nodeId) => new RedisBroker({ url: redis.url, prefix, nodeTtlMs: 900, nodeId }),
+    });
+  });
+  after(() => cluster.close());
+
+  clusterTests(() => cluster.nodes.map((node, i) => tunnelFixtureOf(node, cluster.urls[i]!)));
+});
+
+describe('tunnel cluster over Redis', { skip: redis.skip }, () => {
+  const prefix = `hutong-test:${uniqueSuffix()}:`;
+  const nodes: { f: TunnelFixture; proxy: TcpProxy }[] = [];
+  before(async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const proxy = await startTcpProxy(redis.url);
+      const broker = new RedisBroker({
+        url: proxy.url(redis.url),
+        prefix,
+        nodeTtlMs: 900,
+        nodeId: `node${i}`,
+      });
+      nodes.push({ f: await startTunnels({}, {}, broker), proxy });
+    }
+  });
+  after(async () => {
+    for (const { f, proxy } of nodes) {
+      await f.close();
+      await proxy.close();
+    }
+  });
+
+  clusterTests(() => nodes.map((n) => n.f));
 
   test('Redis away from one node: its local pushes still deliver, cross-node ones resume after', async () => {
     const [n0, n1] = [nodes[0]!, nodes[1]!];

@@ -7,9 +7,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { LocalBroker } from '../src/brokers/local-broker.js';
 import { UpgradeRouter } from '../src/http/upgrade-router.js';
+import type { Hutong } from '../src/hutong.js';
 import { CONNECT_PATH, type TunnelHub, type TunnelHubOptions } from '../src/tunnel/tunnel-hub.js';
 import { TunnelRouter } from '../src/tunnel/tunnel-router.js';
 import { type TunnelRoutesOptions, tunnelRoutes } from '../src/tunnel/tunnel-routes.js';
+
+export { until } from '@hutong/core/testing';
 
 export const KEY = 'test-tunnel-key';
 
@@ -49,19 +52,36 @@ export async function startTunnels(
     hub,
     router,
     app,
-    async api(path, data, extra = {}) {
-      const text = typeof data === 'string' ? data : JSON.stringify(data);
-      const response = await fetch(`${base}/tunnel${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ data: text, tcId: 'tc', signature: tunnelSignature(text, KEY), ...extra }),
-      });
-      return { status: response.status, body: await response.json() };
-    },
+    api: signedApi(base),
     async close() {
       await router.close();
       await app.close();
     },
+  };
+}
+
+/** Signed tunnel API calls to the node at `base`, with `KEY`. */
+function signedApi(base: string): TunnelFixture['api'] {
+  return async (path, data, extra = {}) => {
+    const text = typeof data === 'string' ? data : JSON.stringify(data);
+    const response = await fetch(`${base}/tunnel${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ data: text, tcId: 'tc', signature: tunnelSignature(text, KEY), ...extra }),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+}
+
+/** A listening Hutong node (tunnel signature key `KEY`, as createCluster's) seen as a TunnelFixture. */
+export function tunnelFixtureOf(node: Hutong, url: string): TunnelFixture {
+  return {
+    url,
+    hub: node.tunnels,
+    router: node.router,
+    app: node.app,
+    api: signedApi(url),
+    close: () => node.close(),
   };
 }
 
@@ -113,14 +133,6 @@ export function recorder(delayMs = 0) {
   };
   return { events, receiver: new HandlerReceiver(handler) };
 }
-
-export const until = async (check: () => boolean, ms = 2000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 /** A business server's tunnel endpoint: records signed callbacks, answers with `status()`. */
 export async function receiverServer(status: () => number = () => 200) {

@@ -25,7 +25,7 @@ describe('tunnel hub: the frame protocol', () => {
     c.ws.send('message:not json at all');
     c.ws.send('close');
     assert.equal((await c.closed).code, tunnelCloseCodes.normal);
-    await until(() => rec.events.length === 8);
+    await until(() => rec.events.length === 8, 'eight events', 2000);
     assert.deepEqual(rec.events, [
       `connect ${tunnelId}`,
       ...[0, 1, 2, 3, 4].map((i) => `message ${tunnelId} n ${i}`),
@@ -102,6 +102,8 @@ describe('tunnel hub: the frame protocol', () => {
     assert.equal((await a.closed).code, tunnelCloseCodes.normal);
     await until(
       () => f.hub.push([{ tunnelIds: [idA], type: 'message', content: '{}' }]).invalidTunnelIds.length === 1,
+      'the closed tunnel invalid',
+      2000,
     );
     b.ws.close();
   });
@@ -118,7 +120,7 @@ describe('tunnel hub: the frame protocol', () => {
       c.ws.send('ping');
     }
     await c.waitFor((x) => x === `message:${contents.at(-1)}`);
-    await until(() => c.frames.filter((x) => x === 'pong').length === contents.length);
+    await until(() => c.frames.filter((x) => x === 'pong').length === contents.length, 'every pong', 2000);
     const messages = c.frames.filter((x) => x.startsWith('message:'));
     assert.deepEqual(
       messages,
@@ -177,14 +179,18 @@ describe('tunnel hub: limits', () => {
       const c = await connect(grants[0]!.connectUrl);
       c.ws.send('close');
       await c.closed;
-      await until(() => {
-        try {
-          f.hub.allocate(recorder().receiver, 'user-1');
-          return true;
-        } catch {
-          return false;
-        }
-      });
+      await until(
+        () => {
+          try {
+            f.hub.allocate(recorder().receiver, 'user-1');
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        'a free slot for user-1',
+        2000,
+      );
     } finally {
       await f.close();
     }
@@ -201,7 +207,7 @@ describe('tunnel hub: dead and slow sockets', () => {
       const c = await connect(proxy.url(connectUrl.replace(/^ws/, 'http')).replace(/^http/, 'ws'));
       await c.waitFor((x) => x.startsWith('timeout:'));
       proxy.stall(); // the phone went into the background: no frames, no pongs
-      await until(() => rec.events.includes(`close ${tunnelId}`), 4000);
+      await until(() => rec.events.includes(`close ${tunnelId}`), 'the heartbeat timeout close', 4000);
       assert.equal(f.hub.stats.heartbeatTimeouts, 1);
     } finally {
       await proxy.close();

@@ -54,7 +54,7 @@ describe('message recovery', () => {
     const client = new RecoveringClient(connectUrl);
     assert.equal(await client.open(), 101);
     for (let i = 1; i <= 3; i += 1) await push(tunnelId, i);
-    await until(() => client.received.length === 3);
+    await until(() => client.received.length === 3, 'three messages', 2000);
     client.kill();
     await new Promise((resolve) => setTimeout(resolve, 30));
     for (let i = 4; i <= 6; i += 1) {
@@ -63,14 +63,14 @@ describe('message recovery', () => {
     }
     assert.equal(await client.open(true), 101);
     for (let i = 7; i <= 8; i += 1) await push(tunnelId, i);
-    await until(() => client.received.length === 8);
+    await until(() => client.received.length === 8, 'eight messages', 2000);
     assert.deepEqual(
       client.received.map((m) => JSON.parse(m).content),
       [1, 2, 3, 4, 5, 6, 7, 8],
     );
     assert.deepEqual(rec.events, [`connect ${tunnelId}`], 'the business saw one continuous tunnel');
     client.ws.send('close');
-    await until(() => rec.events.length === 2);
+    await until(() => rec.events.length === 2, 'the close event', 2000);
     assert.equal(rec.events[1], `close ${tunnelId}`);
   });
 
@@ -92,7 +92,7 @@ describe('message recovery', () => {
         assert.equal(await client.open(true), 101);
       }
     }
-    await until(() => client.received.length >= 1000, 5000);
+    await until(() => client.received.length >= 1000, '1000 messages', 5000);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const numbers = client.received.map((m) => JSON.parse(m).content as number);
     assert.equal(numbers.length, numbers.at(-1), 'nothing twice');
@@ -111,7 +111,7 @@ describe('message recovery', () => {
     const client = new RecoveringClient(connectUrl);
     await client.open();
     client.kill();
-    await until(() => rec.events.includes(`close ${tunnelId}`), 3000);
+    await until(() => rec.events.includes(`close ${tunnelId}`), 'the close event', 3000);
     assert.equal(await client.open(true), 404);
 
     const log = new RecoveryLog(1000, 3);
@@ -130,7 +130,7 @@ describe('message recovery', () => {
     const ws = new WebSocket(connectUrl);
     await new Promise((resolve) => ws.once('open', resolve));
     ws.terminate();
-    await until(() => rec.events.includes(`close ${tunnelId}`));
+    await until(() => rec.events.includes(`close ${tunnelId}`), 'the close event', 2000);
     assert.deepEqual((await push(tunnelId, 1)).invalidTunnelIds, [tunnelId]);
   });
 });

@@ -38,7 +38,7 @@ describe('rooms', () => {
     await f.api('/rooms', { op: 'leave', room: 'lobby', tunnelIds: [b.tunnelId] });
     assert.equal(f.hub.rooms.count('lobby'), 1);
     a.ws.close();
-    await until(() => f.hub.rooms.count('lobby') === 0);
+    await until(() => f.hub.rooms.count('lobby') === 0, 'the lobby empty', 2000);
     const again = JSON.stringify({ type: 'news', content: 2 });
     await f.api('/ws/push', [{ tunnelIds: [], rooms: ['lobby'], type: 'message', content: again }]);
     await new Promise((resolve) => setTimeout(resolve, 50));

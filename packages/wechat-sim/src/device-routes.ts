@@ -20,7 +20,7 @@ export interface DeviceRoutesOptions {
 }
 
 /**
- * What a phone does, for tests and the `wx` object (DESIGN.md "The dev stack contract"). Bodies
+ * What a phone does, for tests and the `wx` object (docs/wechat-sim.md#device-api-what-a-phone-does). Bodies
  * are JSON checked against the schemas in device-schemas.ts; bad input gets HTTP 400 and
  * `{errcode, errmsg}` (47001 not JSON, 40097 schema mismatch, else the sim's own errcode).
  * An absent body reads as `{}`.

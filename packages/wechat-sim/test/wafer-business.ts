@@ -1,5 +1,5 @@
 /**
- * A minimal business server in the Wafer 1 and Wafer 2 dialects (PROTOCOLS.md §1, §3), enough for
+ * A minimal business server in the Wafer 1 and Wafer 2 dialects (docs/protocols/session.md#session-login, docs/protocols/tunnel.md#client-and-tunnel-server), enough for
  * the official client SDKs to log in, make authenticated requests and open a tunnel. It talks to
  * the simulator over HTTP like a real server talks to WeChat.
  */

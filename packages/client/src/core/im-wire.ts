@@ -1,5 +1,5 @@
 /**
- * MobileIMSDK's wire as the client speaks it (PROTOCOLS.md §6, docs/im.md): one `Protocal` JSON
+ * MobileIMSDK's wire as the client speaks it (docs/protocols/mobileimsdk.md#mobileimsdk-wire, docs/im.md): one `Protocal` JSON
  * object per text frame, framework payloads as JSON strings inside `dataContent`. The numbers come
  * from `@hutong/protocol/im-codes` (plain constants); only types come from `@hutong/protocol/im`,
  * whose schemas would put a validator into every mini program.

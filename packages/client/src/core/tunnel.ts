@@ -486,7 +486,7 @@ export class Tunnel {
     }
   }
 
-  // ---- heartbeat (PROTOCOLS §3: ping at once on timeout:N, then N s after each pong) --------
+  // ---- heartbeat (docs/protocols/tunnel.md#heartbeat: ping at once on timeout:N, then N s after each pong) --------
 
   #nextPing(): void {
     this.#clearHeartbeat();

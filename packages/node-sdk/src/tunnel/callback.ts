@@ -2,7 +2,7 @@ import { parseMessage, type TunnelHandler } from '@hutong/core';
 import type { TunnelEvent } from '@hutong/protocol';
 import { checkTunnelSignature } from '@hutong/protocol/wafer-signature';
 
-/** The Wafer SDKs' answers to a tunnel server callback (PROTOCOLS.md §4). */
+/** The Wafer SDKs' answers to a tunnel server callback (docs/protocols/tunnel.md#server-api). */
 export const callbackErrors = {
   notJson: { code: 9001, message: 'Bad request - request data is not json' },
   missingFields: { code: 9002, message: 'Bad request - invalid request data' },

@@ -74,7 +74,7 @@ export interface RemoteTunnelOptions {
 
 const read = <T>(value: T | (() => T)): T => (typeof value === 'function' ? (value as () => T)() : value);
 
-/** The Wafer tunnel server API over HTTP (PROTOCOLS.md §4), signed both ways. */
+/** The Wafer tunnel server API over HTTP (docs/protocols/tunnel.md#server-api), signed both ways. */
 export class RemoteTunnelBackend implements TunnelBackend {
   constructor(private readonly options: RemoteTunnelOptions) {}
 

@@ -65,7 +65,7 @@ async function handle(auth: AuthService, body: unknown): Promise<Wafer1Response<
 }
 
 /**
- * The Wafer 1 auth server API (PROTOCOLS.md §2) for qcloud-weapp-server-sdk and its siblings:
+ * The Wafer 1 auth server API (docs/protocols/auth-api.md#wafer-1-auth-server-api) for qcloud-weapp-server-sdk and its siblings:
  * always HTTP 200, errors as `returnCode` (unknown or expired session = 60012).
  */
 export const wafer1AuthRoutes: FastifyPluginAsync<Wafer1AuthOptions> = async (

@@ -48,7 +48,7 @@ export function verifySigned(request: SignedRequest, keys: readonly string[]): s
 }
 
 /**
- * The Wafer tunnel server API (PROTOCOLS.md §4) under `/tunnel`: `get/wsurl` allocates a tunnel
+ * The Wafer tunnel server API (docs/protocols/tunnel.md#server-api) under `/tunnel`: `get/wsurl` allocates a tunnel
  * whose events go to the caller's `receiveUrl` as signed webhooks; `ws/push` delivers messages
  * and closes. Replies are signed; `data` is a JSON string when the caller sent `dataEncode` (Java,
  * C#) and for `get/wsurl`, an object otherwise. Errors: `{code, message, error}` with an HTTP status.

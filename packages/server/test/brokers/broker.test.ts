@@ -1,9 +1,9 @@
 import type { RoutedPacket } from '@hutong/core';
+import { type BrokerCluster, brokerSuite } from '@hutong/core/testing';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
 import { LocalBroker, LocalBus } from '../../src/brokers/local-broker.js';
 import { RedisBroker } from '../../src/brokers/redis-broker.js';
 import { startTcpProxy, type TcpProxy } from '../stores/tcp-proxy.js';
-import { type BrokerCluster, brokerSuite } from './broker.suite.js';
 
 const redis = await service('redis');
 

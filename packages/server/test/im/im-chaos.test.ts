@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { until } from '@hutong/core/testing';
 import { imTypes } from '@hutong/protocol/im';
 import WebSocket from 'ws';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
@@ -114,14 +115,6 @@ class ChaosClient {
     }
   }
 }
-
-const until = async (check: () => boolean, what: string, ms: number) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 describe('IM chaos: 2 nodes over Redis, random kills, a restart, users away', { skip: redis.skip }, () => {
   const store = new SqliteMessageStore({ file: ':memory:' });

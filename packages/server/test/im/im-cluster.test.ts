@@ -1,42 +1,27 @@
 /**
- * Three IM nodes in one process, each with its own Redis broker, sharing one message store (as a
- * cluster shares MySQL/PostgreSQL): messages, receipts, devices and duplicate logins across nodes,
- * and a node that dies without losing an accepted message.
+ * Three IM nodes in one process sharing one message store (as a cluster shares MySQL/PostgreSQL):
+ * messages, receipts, devices and duplicate logins across nodes, and a node that dies without
+ * losing an accepted message. Over the in-process broker (createCluster: full Hutong nodes), and
+ * over Redis with a broker per node.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { imTypes } from '@hutong/protocol/im';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
 import { RedisBroker } from '../../src/brokers/redis-broker.js';
-import { imExtensionTypes } from '../../src/im/im-hub.js';
+import { IM_PATH, imExtensionTypes } from '../../src/im/im-hub.js';
 import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
-import { type Frame, online, startIm } from './im-fixtures.js';
+import { type Cluster, createCluster } from '../../src/testing/index.js';
+import { type Frame, online, startIm, testVerifyLogin } from './im-fixtures.js';
 
 const redis = await service('redis');
 const isData = (f: Frame) => f.type === imTypes.data;
 
-describe('IM cluster: three nodes over Redis', { skip: redis.skip }, () => {
-  const store = new SqliteMessageStore({ file: ':memory:' });
-  const prefix = `hutong-test:${uniqueSuffix()}:`;
-  let nodes: { im: Awaited<ReturnType<typeof startIm>>; broker: RedisBroker }[];
-  before(async () => {
-    nodes = await Promise.all(
-      [1, 2, 3].map(async () => {
-        const broker = new RedisBroker({ url: redis.url, prefix, nodeTtlMs: 1500 });
-        await broker.start(() => {});
-        return { im: await startIm({ store, broker }), broker };
-      }),
-    );
-  });
-  after(async () => {
-    for (const { im, broker } of nodes) {
-      await im.close();
-      await broker.close();
-    }
-    await store.close();
-  });
-  const url = (n: number) => nodes[n]!.im.url;
-
+/**
+ * What every IM cluster does: `url(n)` is node n's IM endpoint (of three), `killLast()` makes the
+ * last node go away (its sockets drop, it leaves the cluster).
+ */
+function imClusterTests(url: (n: number) => string, killLast: () => Promise<void>) {
   test('a message crosses nodes; the recipient’s ACK comes back as a receipt', async () => {
     const alice = (await online(url(0), 'alice')).client;
     const bob = (await online(url(1), 'bob')).client;
@@ -78,10 +63,11 @@ describe('IM cluster: three nodes over Redis', { skip: redis.skip }, () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     sender.say('sender2', 'erin', 'before', 'z0');
     erin.ack(await erin.next(isData));
+    // A connection's frames are handled in order: once the keep-alive is answered, the ACK is in.
+    erin.send({ type: imTypes.keepAlive, from: 'erin' });
+    await erin.next((f) => f.type === imTypes.pong, 'the pong after the ACK');
     // Node 3 goes away: its sockets drop and it leaves the cluster.
-    const dead = nodes.pop()!;
-    await dead.im.close();
-    await dead.broker.close();
+    await killLast();
     await erin.closed;
     for (let i = 1; i <= 20; i += 1) sender.say('sender2', 'erin', `m${i}`, `z${i}`);
     for (let i = 1; i <= 20; i += 1)
@@ -96,4 +82,48 @@ describe('IM cluster: three nodes over Redis', { skip: redis.skip }, () => {
     sender.ws.close();
     back.ws.close();
   });
+}
+
+describe('IM cluster: three nodes in process (createCluster, one LocalBus)', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await createCluster(3, { hutong: { imVerifyLogin: testVerifyLogin } });
+  });
+  after(() => cluster.close());
+
+  imClusterTests(
+    (n) => `${cluster.urls[n]!.replace(/^http/, 'ws')}${IM_PATH}`,
+    () => cluster.nodes.at(-1)!.close(),
+  );
+});
+
+describe('IM cluster: three nodes over Redis', { skip: redis.skip }, () => {
+  const store = new SqliteMessageStore({ file: ':memory:' });
+  const prefix = `hutong-test:${uniqueSuffix()}:`;
+  let nodes: { im: Awaited<ReturnType<typeof startIm>>; broker: RedisBroker }[];
+  before(async () => {
+    nodes = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const broker = new RedisBroker({ url: redis.url, prefix, nodeTtlMs: 1500 });
+        await broker.start(() => {});
+        return { im: await startIm({ store, broker }), broker };
+      }),
+    );
+  });
+  after(async () => {
+    for (const { im, broker } of nodes) {
+      await im.close();
+      await broker.close();
+    }
+    await store.close();
+  });
+
+  imClusterTests(
+    (n) => nodes[n]!.im.url,
+    async () => {
+      const dead = nodes.pop()!;
+      await dead.im.close();
+      await dead.broker.close();
+    },
+  );
 });

@@ -5,6 +5,10 @@ import WebSocket from 'ws';
 import { ImHub, type ImHubOptions } from '../../src/im/im-hub.js';
 import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
 
+/** The test login check: a user's token is `token-<userId>`. */
+export const testVerifyLogin: ImHubOptions['verifyLogin'] = async ({ userId, token }) =>
+  token === `token-${userId}` ? { ok: true } : { ok: false, code: 1025 };
+
 /**
  * An IM hub on port 0 with an in-memory store (or the `store` given: nodes of one cluster share
  * one); a user's token is `token-<userId>`.
@@ -17,8 +21,7 @@ export async function startIm(
   const store = options.store ?? new SqliteMessageStore({ file: ':memory:' });
   const hub = new ImHub({
     store,
-    verifyLogin: async ({ userId, token }) =>
-      token === `token-${userId}` ? { ok: true } : { ok: false, code: 1025 },
+    verifyLogin: testVerifyLogin,
     resendMs: 200,
     ...options,
   });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { conversationOf, type NewMessage } from '@hutong/core';
+import { messageStoreSuite } from '@hutong/core/testing';
 import { isHutongError } from '@hutong/protocol';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
 import { dropTables } from '../../../../testing/sql.js';
@@ -18,7 +19,6 @@ import { imTables } from '../../src/im/sql-message-schema.js';
 import { SqlMessageStore } from '../../src/im/sql-message-store.js';
 import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
 import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
-import { messageStoreSuite } from './message-store.suite.js';
 
 const [mysqlSvc, postgresSvc] = await Promise.all([service('mysql'), service('postgres')]);
 

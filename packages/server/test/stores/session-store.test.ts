@@ -18,11 +18,10 @@ import { dropTables } from '../../../../testing/sql.js';
 const SESSION_TABLES = ['sessions', 'users', 'migrations'];
 
 import type { SessionStore } from '@hutong/core';
+import { eventually, login, type StoreFactory, sessionOf, sessionStoreSuite } from '@hutong/core/testing';
 import { RedisSessionStore } from '../../src/stores/redis-session-store.js';
 import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
 import { SqliteSessionStore } from '../../src/stores/sqlite-session-store.js';
-import { type StoreFactory, sessionStoreSuite } from './session-store.suite.js';
-import { login, sessionOf } from './store-fixtures.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 const [redisSvc, mysqlSvc, postgresSvc] = await Promise.all([
@@ -177,19 +176,6 @@ async function unavailableWithin(ms: number, fn: () => Promise<unknown>): Promis
   assert.ok(took < ms, `took ${took.toFixed(0)} ms, expected under ${ms} ms`);
 }
 
-/** Retries `fn` until it resolves, for at most `ms`. */
-async function eventually<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (performance.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -230,14 +216,20 @@ function recoverySuite(
         await unavailableWithin(1000, () => store.getSession(session.skey, now));
         await unavailableWithin(1000, () => store.upsertUser(login(), now));
         proxy.up();
-        const back = await eventually(5000, () => store.getSession(session.skey, now));
+        const back = await eventually(() => store.getSession(session.skey, now), {
+          timeoutMs: 5000,
+          intervalMs: 50,
+        });
         assert.deepEqual(back?.session, session);
 
         proxy.stall();
         await unavailableWithin(1500, () => store.getSession(session.skey, now));
         await unavailableWithin(1500, () => store.ping());
         proxy.up();
-        const again = await eventually(8000, () => store.getSession(session.skey, now));
+        const again = await eventually(() => store.getSession(session.skey, now), {
+          timeoutMs: 8000,
+          intervalMs: 50,
+        });
         assert.deepEqual(again?.session, session);
       } finally {
         await store.close();
@@ -268,15 +260,21 @@ describe('RedisSessionStore local cache (CLIENT TRACKING)', { skip: redisSvc.ski
       // Another node changes the user and the session: node A must not keep its copies.
       await b.upsertUser({ appid: user.appid, openid: user.openid, phoneNumber: '+86 1' }, now + 1);
       await b.touchSession(session.skey, now + 5, now + 999_999);
-      const seen = await eventually(500, async () => {
-        const got = await a.getSession(session.skey, now);
-        assert.equal(got?.user.phoneNumber, '+86 1');
-        assert.equal(got?.session.lastSeenAt, now + 5);
-        return got;
-      });
+      const seen = await eventually(
+        async () => {
+          const got = await a.getSession(session.skey, now);
+          assert.equal(got?.user.phoneNumber, '+86 1');
+          assert.equal(got?.session.lastSeenAt, now + 5);
+          return got;
+        },
+        { timeoutMs: 500, intervalMs: 50 },
+      );
       assert.ok(seen);
       await b.deleteSession(session.skey);
-      await eventually(500, async () => assert.equal(await a.getSession(session.skey, now), null));
+      await eventually(async () => assert.equal(await a.getSession(session.skey, now), null), {
+        timeoutMs: 500,
+        intervalMs: 50,
+      });
     } finally {
       await Promise.all([a.close(), b.close()]);
       await dropRedisKeys(redisSvc.url, prefix);
@@ -302,7 +300,10 @@ describe('RedisSessionStore local cache (CLIENT TRACKING)', { skip: redisSvc.ski
       await new Promise((resolve) => setTimeout(resolve, 600));
       await unavailableWithin(1000, () => store.getSession(session.skey, now));
       proxy.up();
-      const again = await eventually(8000, () => store.getSession(session.skey, now));
+      const again = await eventually(() => store.getSession(session.skey, now), {
+        timeoutMs: 8000,
+        intervalMs: 50,
+      });
       assert.deepEqual(again?.session, session);
     } finally {
       await store.close();

@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SessionStore } from '@hutong/core';
-import { handles, hex, leaked, login, sessionOf } from './store-fixtures.js';
+import type { SessionStore } from '../index.js';
+import { handles, randomHex as hex, leaked, login, sessionOf } from './store-fixtures.js';
+import { eventually } from './until.js';
 
 export interface StoreUnderTest {
   store: SessionStore;
@@ -228,8 +229,7 @@ export function sessionStoreSuite(
       assert.ok(await second.store.getSession(session.skey, now));
       await second.store.close();
       // Sockets finish closing a few ticks after close() resolves.
-      for (let i = 0; i < 50 && leaked(before).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.deepEqual(leaked(before), []);
+      await eventually(() => assert.deepEqual(leaked(before), []), { timeoutMs: 1000, intervalMs: 20 });
       await second.cleanup();
     });
   });

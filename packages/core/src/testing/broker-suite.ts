@@ -1,6 +1,13 @@
+/**
+ * The one test suite every Broker passes. `make` returns a fresh cluster: `node()` starts a broker
+ * as a new node of it (with the packets it received), `kill()` makes that node vanish as a crash
+ * would, `deathMs` bounds how long the others may still see a dead node; the suite closes every
+ * cluster it made.
+ */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Broker, ImSignal, RoutedPacket } from '@hutong/core';
+import type { Broker, ImSignal, RoutedPacket } from '../index.js';
+import { until } from './until.js';
 
 export interface BrokerCluster {
   /** A started broker on a fresh node; `kill` makes it vanish as a crash would. */
@@ -11,14 +18,6 @@ export interface BrokerCluster {
 }
 
 const packet = (n: number): RoutedPacket => ({ tunnelIds: ['t'], type: 'message', content: String(n) });
-
-const eventually = async (check: () => boolean | Promise<boolean>, ms: number) => {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 /** The Broker contract (brokers/broker.ts), for every implementation. */
 export function brokerSuite(
@@ -51,14 +50,18 @@ export function brokerSuite(
       const c = await cluster();
       const [a, b, z] = [await c.node(), await c.node(), await c.node()];
       for (let i = 0; i < 20; i += 1) await a.broker.send(b.broker.nodeId, [packet(i)]);
-      await eventually(() => b.inbox.length === 20, 2000);
+      await until(() => b.inbox.length === 20, { what: '20 packets on b', timeoutMs: 2000, intervalMs: 20 });
       assert.deepEqual(
         b.inbox.map((p) => p[0]!.content),
         Array.from({ length: 20 }, (_, i) => String(i)),
       );
       assert.equal(z.inbox.length, 0);
       await z.broker.publish([packet(99)]);
-      await eventually(() => [a, b, z].every((n) => n.inbox.some((p) => p[0]!.content === '99')), 2000);
+      await until(() => [a, b, z].every((n) => n.inbox.some((p) => p[0]!.content === '99')), {
+        what: 'the published packet on every node',
+        timeoutMs: 2000,
+        intervalMs: 20,
+      });
     });
 
     it('a node that dies leaves no ghost tunnels after its TTL', async () => {
@@ -67,7 +70,11 @@ export function brokerSuite(
       await a.broker.register('ghost');
       assert.equal((await b.broker.locate(['ghost'])).get('ghost'), a.broker.nodeId);
       await a.kill();
-      await eventually(async () => (await b.broker.locate(['ghost'])).size === 0, c.deathMs);
+      await until(async () => (await b.broker.locate(['ghost'])).size === 0, {
+        what: 'the dead node’s tunnel gone',
+        timeoutMs: c.deathMs,
+        intervalMs: 20,
+      });
     });
 
     it('IM presence: every live node of a user; leave and death remove it', async () => {
@@ -85,10 +92,13 @@ export function brokerSuite(
       assert.equal((await z.broker.whereAre(['u2'])).size, 0);
       assert.equal((await z.broker.whereAre([])).size, 0);
       await a.kill();
-      await eventually(async () => {
-        const nodes = (await z.broker.whereAre(['u1'])).get('u1') ?? [];
-        return nodes.length === 1 && nodes[0] === b.broker.nodeId;
-      }, c.deathMs);
+      await until(
+        async () => {
+          const nodes = (await z.broker.whereAre(['u1'])).get('u1') ?? [];
+          return nodes.length === 1 && nodes[0] === b.broker.nodeId;
+        },
+        { what: 'u1 only on b', timeoutMs: c.deathMs, intervalMs: 20 },
+      );
     });
 
     it('IM signals reach one node, in order, apart from push packets', async () => {
@@ -99,7 +109,7 @@ export function brokerSuite(
       for (let i = 1; i <= 10; i += 1)
         await a.broker.signal(b.broker.nodeId, [{ kind: 'inbox', userId: 'u', iseq: i }]);
       await a.broker.signal(b.broker.nodeId, [{ kind: 'frame', userId: 'u', frame: '{"type":60}' }]);
-      await eventually(() => got.length === 11, 2000);
+      await until(() => got.length === 11, { what: '11 signals on b', timeoutMs: 2000, intervalMs: 20 });
       assert.deepEqual(
         got.slice(0, 10).map((s) => (s.kind === 'inbox' ? s.iseq : 0)),
         Array.from({ length: 10 }, (_, i) => i + 1),
@@ -118,7 +128,11 @@ export function brokerSuite(
       assert.equal(found.get(a.broker.nodeId), '{"n":2}');
       assert.equal(found.get(b.broker.nodeId), '{"n":3}');
       await a.kill();
-      await eventually(async () => !(await b.broker.reports()).has(a.broker.nodeId), c.deathMs);
+      await until(async () => !(await b.broker.reports()).has(a.broker.nodeId), {
+        what: 'the dead node’s report gone',
+        timeoutMs: c.deathMs,
+        intervalMs: 20,
+      });
       assert.equal((await b.broker.reports()).get(b.broker.nodeId), '{"n":3}');
     });
   });

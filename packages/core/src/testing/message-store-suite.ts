@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { conversationOf, type MessageStore, type NewMessage } from '@hutong/core';
+import { conversationOf, type MessageStore, type NewMessage } from '../index.js';
 
 export interface MessageStoreUnderTest {
   store: MessageStore;

@@ -1,21 +1,23 @@
-/** Test data and checks shared by the SessionStore tests. */
+/** Test data and checks for SessionStore tests: the shared suite's, and a store's own. */
 import { randomBytes } from 'node:crypto';
-import type { SessionRecord, UserRecord } from '@hutong/core';
+import type { SessionRecord, UserRecord } from '../index.js';
 
-export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+/** `bytes` random bytes as lowercase hex. */
+export const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /** A login no other test uses. */
 export function login(): { appid: string; openid: string } {
-  return { appid: `wx${hex(8)}`, openid: `o${randomBytes(18).toString('base64url')}` };
+  return { appid: `wx${randomHex(8)}`, openid: `o${randomBytes(18).toString('base64url')}` };
 }
 
+/** A fresh session of `user` created at `now` (1 h absolute, 10 min idle), with `overrides`. */
 export function sessionOf(
   user: UserRecord,
   now: number,
   overrides: Partial<SessionRecord> = {},
 ): SessionRecord {
   return {
-    skey: hex(32),
+    skey: randomHex(32),
     userId: user.id,
     appid: user.appid,
     openid: user.openid,
@@ -35,6 +37,7 @@ export function handles(): Map<string, number> {
   return counts;
 }
 
+/** The handle types of which there are more now than in `before` (from `handles()`). */
 export function leaked(before: Map<string, number>): string[] {
   return [...handles()].filter(([name, n]) => n > (before.get(name) ?? 0)).map(([name, n]) => `${name}×${n}`);
 }
