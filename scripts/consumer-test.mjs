@@ -13,7 +13,8 @@
  * - types: `tsc` (nodenext, and bundler resolution) checks consumer files against the published
  *   `.d.ts` alone.
  *
- * Figures (install size and time, import time, start-up time) are printed as `# measure` lines.
+ * Figures (install size and time, import time, start-up time) are printed as `# measure` lines,
+ * and written as JSON to `$HUTONG_MEASURES` when set (`npm run bench:packages` does).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync } from 'node:child_process';
@@ -81,9 +82,12 @@ async function footprint(dir) {
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
 
-/** A child process whose output is kept, killed after the tests. */
+/**
+ * A child process whose output is kept, killed after the tests with its whole process group (`npx`
+ * runs the bin in a shell of its own, which a kill of `npx` alone would leave running).
+ */
 function start(command, args, options) {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => {
     output += chunk;
@@ -155,7 +159,13 @@ before(async () => {
 });
 
 after(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {}
+  }
+  if (process.env.HUTONG_MEASURES)
+    await writeFile(process.env.HUTONG_MEASURES, JSON.stringify(measures, null, 2));
   if (work && !process.env.HUTONG_KEEP_CONSUMER) await rm(work, { recursive: true, force: true });
 });
 
@@ -255,7 +265,8 @@ describe('installed, used with plain node', () => {
 
   test('the node-sdk project has no server, no native addon, no driver', async () => {
     const modules = join(sdkDir, 'node_modules');
-    for (const name of [...DRIVERS, '@hutong/server', 'prom-client', 'kysely']) {
+    // No validator either: node-sdk and core use @hutong/protocol's plain types, never its schemas.
+    for (const name of [...DRIVERS, '@hutong/server', 'prom-client', 'kysely', '@sinclair/typebox']) {
       assert.equal(existsSync(join(modules, name)), false, `${name} is installed`);
     }
     const { native } = await footprint(modules);

@@ -4,8 +4,8 @@
  * contacts and groups. Wafer 2 dialect: `{code: 0, data}`, 401 `{code: -1}` without a session, and
  * `{code: 1, error: {code, message}}` with a 4xx for anything else wrong.
  */
-import type { WxUserInfo } from '@hutong/protocol';
-import { decode } from '@hutong/protocol';
+import type { WxUserInfo } from '@hutong/protocol/schemas';
+import { decode } from '@hutong/protocol/schemas';
 import type { MessageStore } from '@hutong/server';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';

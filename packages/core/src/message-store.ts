@@ -1,4 +1,4 @@
-import type { ImMessageView } from '@hutong/protocol/im';
+import type { ImMessageView } from '@hutong/protocol/im-codes';
 
 /**
  * Where IM messages live. One interface, a shared test suite, three implementations (SQLite by

@@ -1,6 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { WxProfile, WxUserInfo } from './wechat.js';
 
+export * from './api-types.js';
+
 /** Hutong's own JSON API (`/api/v1/...`). Errors: `{error: {code, message}}` with the registry's status. */
 
 export const LoginRequest = Type.Object(
@@ -53,7 +55,3 @@ export const ProfileUpdateRequest = Type.Object(
   { profile: WxProfile },
   { title: 'profile request', additionalProperties: false },
 );
-
-export interface ApiErrorBody {
-  error: { code: string; message: string };
-}

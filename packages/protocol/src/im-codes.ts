@@ -68,3 +68,16 @@ export const imHutongCodes = {
 
 /** Largest frame, as MobileIMSDK's gateway (Netty's default WebSocket payload limit). */
 export const IM_MAX_FRAME_BYTES = 64 * 1024;
+
+/** A stored message as Hutong shows it outside the server: `GET /im/history`, webhooks. */
+export interface ImMessageView {
+  sid: number;
+  seq: number;
+  conv: string;
+  from: string;
+  to: string;
+  fp: string | null;
+  typeu: number;
+  content: string;
+  createdAt: number;
+}

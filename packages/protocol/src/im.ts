@@ -133,16 +133,3 @@ export const serverFrames = {
   /** An ACK: `from` acknowledges `fp` to `to`. */
   ack: (from: string, to: string, fp: string): Protocal => ({ type: imTypes.ack, dataContent: fp, from, to }),
 };
-
-/** A stored message as Hutong shows it outside the server: `GET /im/history`, webhooks. */
-export interface ImMessageView {
-  sid: number;
-  seq: number;
-  conv: string;
-  from: string;
-  to: string;
-  fp: string | null;
-  typeu: number;
-  content: string;
-  createdAt: number;
-}

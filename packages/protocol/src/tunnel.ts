@@ -1,39 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { HutongError } from './errors.js';
-import { err, ok, type Result } from './result.js';
 
-/**
- * The Wafer tunnel wire (docs/protocols/tunnel.md#tunnel-protocol). Frames are text, `type` or `type:content`, split at the
- * first ':'. Client → server: `ping`, `message:{"type","content"}`, `close`. Server → client:
- * `pong`, `message:…`, `timeout:N` (heartbeat seconds), `close`.
- *
- * Hutong's extension, used only by clients that ask for it: `emit:<id>:{"type","content"}` is a
- * message the client wants acknowledged; the server answers `ack:<id>` once the business side took
- * it, or `nack:<id>:<error code>`. The official clients never send `emit` and ignore unknown packets.
- */
-export const framePackets = ['ping', 'pong', 'message', 'timeout', 'close', 'emit', 'ack', 'nack'] as const;
-export type FramePacket = (typeof framePackets)[number];
-
-export interface Frame {
-  type: FramePacket;
-  /** The text after the first ':', verbatim (absent for bare `ping`, `pong`, `close`). */
-  content?: string;
-}
-
-export function encodeFrame(type: FramePacket, content?: string): string {
-  return content === undefined ? type : `${type}:${content}`;
-}
-
-/** Decodes a text frame; unknown packet types and malformed messages are typed errors. */
-export function decodeFrame(text: string): Result<Frame> {
-  const colon = text.indexOf(':');
-  const type = colon < 0 ? text : text.slice(0, colon);
-  if (!(framePackets as readonly string[]).includes(type)) {
-    return err(new HutongError('ERR_TUNNEL_FRAME', `Unknown packet type "${type.slice(0, 32)}"`));
-  }
-  if (colon < 0) return ok({ type: type as FramePacket });
-  return ok({ type: type as FramePacket, content: text.slice(colon + 1) });
-}
+export * from './tunnel-codec.js';
 
 /** A `message` packet's content: `{type, content}` as JSON. */
 export const TunnelMessage = Type.Object(
@@ -41,10 +8,6 @@ export const TunnelMessage = Type.Object(
   { title: 'tunnel message', additionalProperties: true },
 );
 export type TunnelMessage = Static<typeof TunnelMessage>;
-
-export function encodeMessage(type: string, content: unknown): string {
-  return JSON.stringify({ type, content });
-}
 
 /** `POST /tunnel/get/wsurl` and `/tunnel/ws/push` bodies: `data` is a JSON string, signed. */
 export const SignedRequest = Type.Object(
@@ -102,11 +65,3 @@ export const RoomsRequest = Type.Union(
   { title: 'rooms request' },
 );
 export type RoomsRequest = Static<typeof RoomsRequest>;
-
-/** Tunnel server → business server: `{data: JSON.stringify(TunnelEvent), signature}`. */
-export interface TunnelEvent {
-  tunnelId: string;
-  type: 'connect' | 'message' | 'close';
-  /** For `message`: the raw text after `message:` in the client's frame. */
-  content?: string;
-}

@@ -1,21 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-/** WeChat's own errcodes that Hutong reacts to (server API). */
-export const wxErrcodes = {
-  busy: -1,
-  invalidCredential: 40001,
-  invalidAppid: 40013,
-  invalidCode: 40029,
-  codeUsed: 40163,
-  codeBlocked: 40226,
-  rateLimited: 45011,
-  missingAppid: 41002,
-  missingSecret: 41004,
-  missingCode: 41008,
-  accessTokenExpired: 42001,
-  invalidSignature: 87009,
-  invalidSecret: 40125,
-} as const;
+export * from './wechat-types.js';
 
 export const Watermark = Type.Object(
   { appid: Type.String(), timestamp: Type.Number() },

@@ -1,4 +1,4 @@
-import { decode, type Result } from '@hutong/protocol';
+import { decode, type Result } from '@hutong/protocol/schemas';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import {

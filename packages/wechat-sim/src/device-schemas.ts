@@ -1,4 +1,4 @@
-import { WxProfile } from '@hutong/protocol';
+import { WxProfile } from '@hutong/protocol/schemas';
 import { type Static, Type } from '@sinclair/typebox';
 import { faultApis } from './faults.js';
 

@@ -1,4 +1,11 @@
-import { type Code2SessionOk, err, ok, type PhoneInfo, type Result, type WxProfile } from '@hutong/protocol';
+import {
+  type Code2SessionOk,
+  err,
+  ok,
+  type PhoneInfo,
+  type Result,
+  type WxProfile,
+} from '@hutong/protocol/schemas';
 import { randomKey16, safeEqual, sessionKeySignature } from '@hutong/protocol/wechat-crypto';
 import { CodeBook, type CodeEntry } from './codes.js';
 import { simErrcodes as E } from './errmsg.js';

@@ -1,5 +1,5 @@
 import type { UserDataInput } from '@hutong/core';
-import { decode, HutongError, parseJson, type WxProfile, WxUserInfo } from '@hutong/protocol';
+import { decode, HutongError, parseJson, type WxProfile, WxUserInfo } from '@hutong/protocol/schemas';
 import { decryptLegacyUserData, decryptUserData, verifyRawData } from '@hutong/protocol/wechat-crypto';
 
 export interface VerifiedUserData {

@@ -9,7 +9,7 @@ import {
   PhoneNumberOk,
   WxError,
   wxErrcodes,
-} from '@hutong/protocol';
+} from '@hutong/protocol/schemas';
 import { Value } from '@sinclair/typebox/value';
 
 export interface HttpWeChatApiOptions {

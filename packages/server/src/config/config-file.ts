@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { decode } from '@hutong/protocol';
+import { decode } from '@hutong/protocol/schemas';
 import { Kind, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import { type ConfigDefaults, ConfigError, type HutongConfig, loadConfig } from './config.js';
 

@@ -6,7 +6,7 @@ import {
   type SessionView,
   SessionView as SessionViewSchema,
   type WxProfile,
-} from '@hutong/protocol';
+} from '@hutong/protocol/schemas';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 

@@ -8,7 +8,7 @@ import {
   Wafer1LoginPara,
   type Wafer1Response,
   wafer1Interfaces,
-} from '@hutong/protocol';
+} from '@hutong/protocol/schemas';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 

@@ -1,5 +1,5 @@
 import { conversationOf, type MessageStore, messageView, sessionToken } from '@hutong/core';
-import { decode, HutongError, parseJson, SignedRequest } from '@hutong/protocol';
+import { decode, HutongError, parseJson, SignedRequest } from '@hutong/protocol/schemas';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';

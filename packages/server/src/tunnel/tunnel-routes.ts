@@ -8,7 +8,7 @@ import {
   RoomsRequest,
   SignedRequest,
   WsUrlData,
-} from '@hutong/protocol';
+} from '@hutong/protocol/schemas';
 import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
 import { safeEqual } from '@hutong/protocol/wechat-crypto';
 import type { FastifyPluginAsync } from 'fastify';
