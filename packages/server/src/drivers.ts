@@ -18,8 +18,8 @@ export type DriverName = keyof Drivers;
 const require = createRequire(import.meta.url);
 
 /**
- * The driver module, loaded synchronously (all three are CommonJS). `use` names the setting that
- * needs it (`HUTONG_STORE=postgres`), for the error.
+ * The driver module, loaded synchronously (all three are CommonJS). `use` says what needs it, for
+ * the error: a setting (`HUTONG_STORE=postgres`, then the error's key) or a phrase.
  */
 export function loadDriver<N extends DriverName>(name: N, use: string): Drivers[N] {
   try {
@@ -27,13 +27,13 @@ export function loadDriver<N extends DriverName>(name: N, use: string): Drivers[
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${name}'`)) {
-      throw new ConfigError(use.split('=')[0]!, `install ${name} to use ${use}`);
+      throw new ConfigError(use.includes('=') ? use.split('=')[0]! : name, `install ${name} to use ${use}`);
     }
     throw error;
   }
 }
 
-/** The setting that names each kind of store, for driver errors. */
+/** The driver each kind of SQL or Redis store needs. */
 export const driverOf = {
   postgres: 'pg',
   mysql: 'mysql2',
