@@ -5,7 +5,7 @@
  * `{code: 1, error: {code, message}}` with a 4xx for anything else wrong.
  */
 import type { WxUserInfo } from '@hutong/protocol/schemas';
-import { decode } from '@hutong/protocol/schemas';
+import { decode, isHutongError } from '@hutong/protocol/schemas';
 import type { MessageStore } from '@hutong/server';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -23,7 +23,9 @@ export type DemoErrorCode =
   | 'ERR_DEMO_BAD_INPUT'
   | 'ERR_DEMO_NOT_FOUND'
   | 'ERR_DEMO_LIMIT'
-  | 'ERR_DEMO_INTERNAL';
+  | 'ERR_DEMO_INTERNAL'
+  /** The chat room's sixth tunnel for one user (the hub's per-user limit), answered 429. */
+  | 'ERR_TUNNEL_LIMIT';
 
 export class DemoError extends Error {
   constructor(
@@ -116,6 +118,8 @@ export const demoRoutes: FastifyPluginAsync<DemoRoutesOptions> = async (app, { s
       );
     else if (typeof code === 'string' && code.startsWith('FST_ERR_CTP'))
       demo = new DemoError('ERR_DEMO_BAD_INPUT', 'the body must be JSON');
+    else if (code === 'ERR_TUNNEL_LIMIT' && isHutongError(error))
+      demo = new DemoError('ERR_TUNNEL_LIMIT', error.message, error.status);
     else {
       request.log.error({ err: error }, 'demo route failed');
       demo = new DemoError('ERR_DEMO_INTERNAL', 'something went wrong on the server', 500);

@@ -307,4 +307,16 @@ describe('demo business routes', () => {
       'ERR_DEMO_BAD_INPUT',
     );
   });
+
+  test('the chat room: a sixth tunnel for one user is 429 ERR_TUNNEL_LIMIT, not a 500', async () => {
+    const carol = phone(stack, 'Carol').client;
+    await carol.login();
+    for (let i = 0; i < 5; i += 1) {
+      const answer = await call(carol, 'GET', '/tunnel');
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.match(answer.body.data.connectUrl, /^ws/);
+    }
+    expectError(await call(carol, 'GET', '/tunnel'), 429, 'ERR_TUNNEL_LIMIT');
+    assert.equal((await call(bob, 'GET', '/tunnel')).status, 200, 'other users are not limited by it');
+  });
 });

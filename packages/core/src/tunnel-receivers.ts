@@ -60,11 +60,33 @@ export interface WebhookOptions {
   onRetry?: (event: TunnelEvent) => void;
 }
 
+/** What a failed fetch says about its cause: `ECONNREFUSED`, a TLS error code, `TimeoutError`… */
+export function fetchFailure(error: unknown): { code: string; message: string } {
+  const outer = error as { cause?: unknown; name?: unknown; message?: unknown } | null;
+  // undici wraps network errors: TypeError('fetch failed', {cause}); several addresses tried give an AggregateError.
+  let cause = (outer?.cause ?? error) as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    errors?: unknown;
+  };
+  if (cause.code === undefined && Array.isArray(cause.errors) && cause.errors.length > 0) {
+    cause = cause.errors[0] as typeof cause;
+  }
+  const code =
+    typeof cause.code === 'string' ? cause.code : typeof cause.name === 'string' ? cause.name : 'Error';
+  const message =
+    typeof cause.message === 'string' && cause.message ? cause.message : String(outer?.message ?? '');
+  return { code, message };
+}
+
 /**
  * Signed POSTs to the business server's `receiveUrl` (docs/protocols/tunnel.md#server-api): `{data, signature}` with
  * `signature = sha1(data + key)`. Network errors, timeouts and 5xx are retried with backoff; a 4xx
- * (the SDK refused the body) is not. After the last try the event is dropped with a log line and
- * `deliver` rejects with ERR_TUNNEL_DELIVERY.
+ * (the SDK refused the body) is not, nor is a 3xx: redirects are not followed (`redirect:
+ * 'manual'`), so an event never goes anywhere but `receiveUrl`. After the last try the event is
+ * dropped with a log line (the status, or the network error's code and message) and `deliver`
+ * rejects with ERR_TUNNEL_DELIVERY.
  */
 export class WebhookReceiver implements TunnelReceiver {
   constructor(
@@ -78,28 +100,46 @@ export class WebhookReceiver implements TunnelReceiver {
     const delays = this.options.retryDelaysMs ?? [200, 1000, 3000];
     for (let attempt = 0; ; attempt += 1) {
       let status = 0;
+      let failure: { code: string; message: string } | undefined;
       try {
         const response = await fetch(this.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body,
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
         });
         status = response.status;
         await response.body?.cancel();
         if (status >= 200 && status < 300) return;
-      } catch {
+      } catch (error) {
         status = 0;
+        failure = fetchFailure(error);
       }
-      const permanent = status >= 400 && status < 500;
+      // A redirect is as final as a refusal: following it could send the event anywhere.
+      const permanent = status >= 300 && status < 500;
       const delay = delays[attempt];
       if (permanent || delay === undefined) {
         this.options.onDrop?.(event);
         this.options.logger?.warn(
-          { tunnelId: event.tunnelId, type: event.type, status, attempts: attempt + 1, receiver: this.url },
-          'tunnel event dropped: the business server did not take it',
+          {
+            tunnelId: event.tunnelId,
+            type: event.type,
+            status,
+            ...(failure ? { error: failure } : {}),
+            attempts: attempt + 1,
+            receiver: this.url,
+          },
+          failure
+            ? `tunnel event dropped: the business server could not be reached (${failure.code})`
+            : 'tunnel event dropped: the business server did not take it',
         );
-        throw new HutongError('ERR_TUNNEL_DELIVERY', `The business server answered ${status || 'nothing'}`);
+        throw new HutongError(
+          'ERR_TUNNEL_DELIVERY',
+          failure
+            ? `The business server could not be reached (${failure.code}: ${failure.message})`
+            : `The business server answered ${status}`,
+        );
       }
       this.options.onRetry?.(event);
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -32,3 +32,9 @@ export const wafer1ErrorTypes = {
  * The Hutong clients reconnect at once, without backoff, and the load balancer picks another node.
  */
 export const DRAIN_CLOSE_CODE = 4503;
+
+/**
+ * WebSocket close code of a tunnel socket whose send buffer passed the server's send budget (a
+ * slow consumer). A normal drop for the clients: reconnect (resume) with backoff.
+ */
+export const SLOW_CONSUMER_CLOSE_CODE = 4008;

@@ -9,8 +9,20 @@ import { err, ok, type Result } from './result.js';
  * Hutong's extension, used only by clients that ask for it: `emit:<id>:{"type","content"}` is a
  * message the client wants acknowledged; the server answers `ack:<id>` once the business side took
  * it, or `nack:<id>:<error code>`. The official clients never send `emit` and ignore unknown packets.
+ * Server → client on a recoverable tunnel only (`recover=1`): `resume:<secret>`, the secret a resume
+ * must present (`&resume=<secret>`); each socket gets its own, right after `timeout:N`.
  */
-export const framePackets = ['ping', 'pong', 'message', 'timeout', 'close', 'emit', 'ack', 'nack'] as const;
+export const framePackets = [
+  'ping',
+  'pong',
+  'message',
+  'timeout',
+  'close',
+  'emit',
+  'ack',
+  'nack',
+  'resume',
+] as const;
 export type FramePacket = (typeof framePackets)[number];
 
 export interface Frame {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { WebhookReceiver } from '@hutong/core';
+import { fetchFailure, WebhookReceiver } from '@hutong/core';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
-import { repairReceiveUrl } from '../src/tunnel/tunnel-routes.js';
+import { receiveHostAllowed, repairReceiveUrl } from '../src/tunnel/tunnel-routes.js';
 import { connect, KEY, receiverServer, startTunnels, type TunnelFixture, until } from './tunnel-fixtures.js';
 
 describe('tunnel server API', () => {
@@ -89,6 +91,68 @@ describe('tunnel server API', () => {
     assert.equal(badUrl.body.error, 'ERR_BAD_REQUEST');
   });
 
+  test('signature before body: a 4 MB deeply nested unsigned push is refused with the signature error, unparsed', async (t) => {
+    const depth = 2_000_000;
+    const body = `{"data":"[]","signature":"${'0'.repeat(40)}","z":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    // Every JSON.parse of the request is watched: none may see more than the small `data` string.
+    const parse = JSON.parse;
+    let largest = 0;
+    JSON.parse = ((text: string, reviver?: Parameters<typeof parse>[1]) => {
+      largest = Math.max(largest, String(text).length);
+      return parse(text, reviver);
+    }) as typeof JSON.parse;
+    let reply: { status: number; body: { error?: string } };
+    const started = performance.now();
+    try {
+      const response = await fetch(`${f.url}/tunnel/ws/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      reply = { status: response.status, body: (await response.json()) as { error?: string } };
+    } finally {
+      JSON.parse = parse;
+    }
+    t.diagnostic(`4 MB nested unsigned push refused in ${Math.round(performance.now() - started)} ms`);
+    assert.equal(reply.status, 403);
+    assert.equal(reply.body.error, 'ERR_TUNNEL_SIGNATURE');
+    assert.ok(largest < 1024, `the nesting was never parsed (largest JSON.parse input: ${largest})`);
+  });
+
+  test('signed envelopes: unknown fields are skipped, bad JSON is ERR_NOT_JSON, get/wsurl and rooms take 64 KiB', async () => {
+    // A 5,000-id push, as big as the Wafer SDKs send them, still fits ws/push.
+    const ids = Array.from({ length: 5000 }, (_, i) => i.toString(16).padStart(32, '0'));
+    const big = await f.api('/ws/push', [{ tunnelIds: ids, type: 'message', content: '{"type":"t"}' }], {
+      extra: { nested: [{ a: [1, 2, { b: 'x' }] }], n: -1.5e3, t: true, z: null },
+    });
+    assert.equal(big.status, 200);
+    assert.equal(big.body.data.invalidTunnelIds.length, 5000);
+    for (const text of [
+      '',
+      '[]',
+      '{"data":"[]"',
+      '{"data":"[]",}',
+      '{"data":"\\x"}',
+      '{"a":tru}',
+      '{"a":1} x',
+    ]) {
+      const response = await fetch(`${f.url}/tunnel/ws/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: text,
+      });
+      assert.equal(response.status, 400, text);
+      assert.equal(((await response.json()) as { error: string }).error, 'ERR_NOT_JSON', text);
+    }
+    const typed = await f.api('/ws/push', [], { data: { not: 'a string' } });
+    assert.equal(typed.body.error, 'ERR_BAD_REQUEST', 'a read field that is not a string');
+    const large = await f.api('/get/wsurl', { receiveUrl: 'http://127.0.0.1/x', pad: 'x'.repeat(64 * 1024) });
+    assert.equal(large.status, 413);
+    assert.equal(large.body.error, 'ERR_PAYLOAD_TOO_LARGE');
+    const rooms = await f.api('/rooms', { op: 'presence', rooms: ['r'] }, { pad: 'x'.repeat(64 * 1024) });
+    assert.equal(rooms.status, 413);
+  });
+
   test('repairReceiveUrl fixes only the bracketed host:port form', () => {
     assert.equal(repairReceiveUrl('https://[example.com:8443]/tunnel'), 'https://example.com:8443/tunnel');
     assert.equal(repairReceiveUrl('http://[::1]:8080/tunnel'), 'http://[::1]:8080/tunnel');
@@ -140,4 +204,114 @@ describe('webhook delivery', () => {
     assert.equal(dropped.at(-1), 'connect');
     assert.deepEqual(retried, ['connect', 'connect']);
   });
+
+  test('redirects are not followed: a 307 is a failed delivery, not retried, logged with its status', async () => {
+    const target = await receiverServer();
+    const redirects: string[] = [];
+    const redirecting = createServer((req, res) => {
+      redirects.push(req.url ?? '');
+      req.resume();
+      res.writeHead(307, { location: target.url }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    const { port } = redirecting.address() as AddressInfo;
+    const logs: { fields: Record<string, unknown>; message: string | undefined }[] = [];
+    const logger = recordingLogger(logs);
+    const dropped: string[] = [];
+    const receiver = new WebhookReceiver(`http://127.0.0.1:${port}/tunnel`, {
+      key: KEY,
+      retryDelaysMs: [5, 5],
+      logger,
+      onDrop: (e) => dropped.push(e.type),
+    });
+    try {
+      await assert.rejects(
+        receiver.deliver({ tunnelId: 't', type: 'connect' }),
+        (error: { code?: string; message?: string }) =>
+          error.code === 'ERR_TUNNEL_DELIVERY' && /307/.test(error.message ?? ''),
+      );
+      assert.equal(redirects.length, 1, 'one try: a redirect is final');
+      assert.equal(target.received.length, 0, 'the redirect target never got the event');
+      assert.deepEqual(dropped, ['connect']);
+      assert.equal(logs.at(-1)?.fields['status'], 307);
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+      await target.close();
+    }
+  });
+
+  test('a receiver that cannot be reached is logged with the cause (ECONNREFUSED), not just status 0', async () => {
+    const logs: { fields: Record<string, unknown>; message: string | undefined }[] = [];
+    // A port nobody listens on (port 1 would be refused by fetch itself, as a "bad port").
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const dead = new WebhookReceiver(`http://127.0.0.1:${port}/tunnel`, {
+      key: KEY,
+      retryDelaysMs: [],
+      logger: recordingLogger(logs),
+    });
+    await assert.rejects(
+      dead.deliver({ tunnelId: 't', type: 'connect' }),
+      (error: { code?: string; message?: string }) =>
+        error.code === 'ERR_TUNNEL_DELIVERY' && /ECONNREFUSED/.test(error.message ?? ''),
+    );
+    const line = logs.at(-1)!;
+    assert.equal(line.fields['status'], 0);
+    assert.equal((line.fields['error'] as { code?: string }).code, 'ECONNREFUSED');
+    assert.match(String((line.fields['error'] as { message?: string }).message), /ECONNREFUSED/);
+    assert.match(String(line.message), /ECONNREFUSED/);
+    assert.deepEqual(
+      fetchFailure(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      {
+        code: 'TimeoutError',
+        message: 'The operation was aborted due to timeout',
+      },
+    );
+  });
 });
+
+describe('tunnel receive hosts', () => {
+  test('get/wsurl with a receiveUrl outside receiveHosts is refused with ERR_TUNNEL_RECEIVE_HOST', async () => {
+    const f = await startTunnels(
+      {},
+      { receiveHosts: ['biz.example.com', '127.0.0.1:8080', '*.corp.example'] },
+    );
+    try {
+      for (const receiveUrl of [
+        'http://evil.example.com/tunnel',
+        'http://127.0.0.1:9090/tunnel',
+        'http://169.254.169.254/latest/meta-data',
+        'http://corp.example/tunnel',
+        'http://[127.0.0.1:8081]/tunnel',
+      ]) {
+        const reply = await f.api('/get/wsurl', { receiveUrl });
+        assert.equal(reply.status, 403, receiveUrl);
+        assert.equal(reply.body.error, 'ERR_TUNNEL_RECEIVE_HOST', receiveUrl);
+      }
+      assert.equal(f.hub.size, 0, 'nothing allocated');
+      for (const receiveUrl of [
+        'https://BIZ.example.com/weapp/tunnel',
+        'http://127.0.0.1:8080/tunnel',
+        'http://[127.0.0.1:8080]/tunnel',
+        'https://a.b.corp.example/t',
+      ]) {
+        const reply = await f.api('/get/wsurl', { receiveUrl });
+        assert.equal(reply.status, 200, receiveUrl);
+      }
+    } finally {
+      await f.close();
+    }
+    assert.equal(receiveHostAllowed(new URL('http://x.test/'), undefined), true, 'no list: any host');
+    assert.equal(receiveHostAllowed(new URL('http://x.test/'), []), true, 'an empty list: any host');
+  });
+});
+
+function recordingLogger(logs: { fields: Record<string, unknown>; message: string | undefined }[]) {
+  const log = (fields: object | string, message?: string) => {
+    if (typeof fields === 'string') logs.push({ fields: {}, message: fields });
+    else logs.push({ fields: fields as Record<string, unknown>, message });
+  };
+  return { debug: log, info: log, warn: log, error: log };
+}

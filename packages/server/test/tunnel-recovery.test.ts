@@ -4,32 +4,57 @@
  * the business side sees one continuous tunnel. Official clients (no `recover`) are unaffected.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { RecoveryLog } from '../src/tunnel/recovery-log.js';
 import { recorder, startTunnels, type TunnelFixture, until } from './tunnel-fixtures.js';
 
-/** A recovering client: counts `message:` frames, reconnects with its count when told to. */
+/**
+ * A recovering client: counts `message:` frames, keeps the secret of its `resume:` frame, and
+ * reconnects with its count and that secret when told to.
+ */
 class RecoveringClient {
   readonly received: string[] = [];
+  /** Every resume secret its sockets were given, in order. */
+  readonly secrets: string[] = [];
   ws!: WebSocket;
   constructor(private readonly connectUrl: string) {}
 
-  async open(resume = false): Promise<number> {
+  async open(resume = false, secret = this.secrets.at(-1)): Promise<number> {
     const url = resume
-      ? `${this.connectUrl}&recover=1&offset=${this.received.length}`
+      ? `${this.connectUrl}&recover=1&offset=${this.received.length}${secret === undefined ? '' : `&resume=${secret}`}`
       : `${this.connectUrl}&recover=1`;
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.on('message', (data) => {
       const text = String(data);
       if (text.startsWith('message:')) this.received.push(text.slice('message:'.length));
+      if (text.startsWith('resume:')) this.secrets.push(text.slice('resume:'.length));
     });
     return new Promise((resolve) => {
       ws.once('open', () => resolve(101));
       ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       ws.on('error', () => {});
     });
+  }
+
+  /**
+   * Resumes once the server noticed the drop: a resume while it still holds the old socket is
+   * refused with 409, so that status is tried again.
+   */
+  async resume(): Promise<number> {
+    let status = 0;
+    await until(
+      async () => {
+        status = await this.open(true);
+        return status !== 409;
+      },
+      'the server to notice the drop',
+      5000,
+    );
+    return status;
   }
 
   /** The network dies under the client: no close frame. */
@@ -56,12 +81,11 @@ describe('message recovery', () => {
     for (let i = 1; i <= 3; i += 1) await push(tunnelId, i);
     await until(() => client.received.length === 3, 'three messages', 2000);
     client.kill();
-    await new Promise((resolve) => setTimeout(resolve, 30));
     for (let i = 4; i <= 6; i += 1) {
       const result = await push(tunnelId, i);
       assert.deepEqual(result.invalidTunnelIds, [], 'a detached recoverable tunnel is not invalid');
     }
-    assert.equal(await client.open(true), 101);
+    assert.equal(await client.resume(), 101);
     for (let i = 7; i <= 8; i += 1) await push(tunnelId, i);
     await until(() => client.received.length === 8, 'eight messages', 2000);
     assert.deepEqual(
@@ -88,8 +112,7 @@ describe('message recovery', () => {
           n += 1;
           await push(tunnelId, n); // more traffic while down
         }
-        await new Promise((resolve) => setImmediate(resolve));
-        assert.equal(await client.open(true), 101);
+        assert.equal(await client.resume(), 101);
       }
     }
     await until(() => client.received.length >= 1000, '1000 messages', 5000);
@@ -124,6 +147,63 @@ describe('message recovery', () => {
     assert.equal(log.since(2, 2000), null, 'older than the retention');
   });
 
+  test('a resume needs the secret only the socket saw: a thief with the id cannot take the tunnel over', async () => {
+    const rec = recorder();
+    const { tunnelId, connectUrl } = f.hub.allocate(rec.receiver);
+    const owner = new RecoveringClient(connectUrl);
+    assert.equal(await owner.open(), 101);
+    await until(() => owner.secrets.length === 1, 'the resume secret', 2000);
+    const first = owner.secrets[0]!;
+    assert.match(first, /^[\w-]{22}$/, '128 random bits, base64url');
+
+    // Someone who learned the tunnel id (and even the offset) but not the secret: refused.
+    const thief = new RecoveringClient(connectUrl);
+    assert.equal(await thief.open(true), 403, 'no secret');
+    assert.equal(await thief.open(true, 'A'.repeat(22)), 403, 'a wrong secret');
+    assert.equal(owner.ws.readyState, WebSocket.OPEN, 'the owner was not touched');
+    await push(tunnelId, 1);
+    await until(() => owner.received.length === 1, 'the push reaches the owner', 2000);
+    assert.deepEqual(thief.received, [], 'the thief got nothing');
+    assert.deepEqual(thief.secrets, []);
+    assert.deepEqual(rec.events, [`connect ${tunnelId}`]);
+
+    // Once the owner's socket dropped, the owner resumes with its secret and gets a new one.
+    owner.kill();
+    assert.equal(await owner.resume(), 101);
+    await until(() => owner.secrets.length === 2, 'a new secret', 2000);
+    assert.notEqual(owner.secrets[1], first);
+    owner.kill();
+    await new Promise((resolve) => owner.ws.once('close', resolve));
+    assert.equal(await thief.open(true, first), 403, 'a spent secret (seen in some log) is worthless');
+    assert.equal(await owner.resume(), 101);
+    assert.deepEqual(rec.events, [`connect ${tunnelId}`], 'one continuous tunnel for the business side');
+    owner.ws.send('close');
+    await until(() => rec.events.length === 2, 'the close event', 2000);
+  });
+
+  test('a resume with the secret replaces a socket the server still holds (half-open): nothing is lost to the wait', async () => {
+    const rec = recorder();
+    const { tunnelId, connectUrl } = f.hub.allocate(rec.receiver);
+    const owner = new RecoveringClient(connectUrl);
+    assert.equal(await owner.open(), 101);
+    await until(() => owner.secrets.length === 1, 'the resume secret', 2000);
+    await push(tunnelId, 1);
+    await until(() => owner.received.length === 1, 'the first push', 2000);
+    // The phone changed networks: its old TCP connection still looks open to the server.
+    const stale = owner.ws;
+    stale.removeAllListeners('message');
+    const closed = new Promise<number>((resolve) => stale.once('close', (code) => resolve(code)));
+    await push(tunnelId, 2);
+    assert.equal(await owner.open(true), 101, 'taken at once, no 409, no waiting for two heartbeats');
+    await until(() => owner.received.length === 2, 'the push the stale socket swallowed, replayed', 2000);
+    await closed;
+    await push(tunnelId, 3);
+    await until(() => owner.received.length === 3, 'later pushes reach the new socket', 2000);
+    assert.deepEqual(rec.events, [`connect ${tunnelId}`], 'still one tunnel for the business side');
+    owner.ws.send('close');
+    await until(() => rec.events.length === 2, 'the close event', 2000);
+  });
+
   test('without recover=1 a drop ends the tunnel at once (official clients)', async () => {
     const rec = recorder();
     const { tunnelId, connectUrl } = f.hub.allocate(rec.receiver);
@@ -132,5 +212,42 @@ describe('message recovery', () => {
     ws.terminate();
     await until(() => rec.events.includes(`close ${tunnelId}`), 'the close event', 2000);
     assert.deepEqual((await push(tunnelId, 1)).invalidTunnelIds, [tunnelId]);
+  });
+});
+
+describe('message recovery: the send budget holds during a replay', () => {
+  test('a resume whose replay overflows a socket that does not read is closed as a slow consumer, and can resume again', async () => {
+    const f = await startTunnels({
+      maxBufferedBytes: 64 * 1024,
+      heartbeatSeconds: 30,
+      recoveryWindowMs: 60_000,
+    });
+    try {
+      const rec = recorder();
+      const { tunnelId, connectUrl } = f.hub.allocate(rec.receiver);
+      const owner = new RecoveringClient(connectUrl);
+      assert.equal(await owner.open(), 101);
+      await until(() => owner.secrets.length === 1, 'the resume secret', 2000);
+      owner.kill();
+      await until(() => f.hub.connected === 1 && owner.ws.readyState === WebSocket.CLOSED, 'the drop', 2000);
+      // 1,000 messages of 32 KiB (32 MiB) wait in the log: more than the kernel's socket buffers take.
+      const content = JSON.stringify({ type: 'blob', content: 'x'.repeat(32 * 1024) });
+      for (let i = 0; i < 1000; i += 1) f.hub.push([{ tunnelIds: [tunnelId], type: 'message', content }]);
+      // A resuming client that sends its upgrade and then never reads a byte.
+      const url = new URL(`${connectUrl}&recover=1&offset=0&resume=${owner.secrets[0]}`);
+      const raw = createConnection(Number(url.port), url.hostname);
+      raw.on('error', () => {});
+      raw.pause();
+      raw.write(
+        `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\n` +
+          `Connection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+          'Sec-WebSocket-Version: 13\r\n\r\n',
+      );
+      await until(() => f.hub.stats.slowConsumers === 1, 'the replay to hit the send budget', 5000);
+      assert.deepEqual(rec.events, [`connect ${tunnelId}`], 'detached again, not ended: still recoverable');
+      raw.destroy();
+    } finally {
+      await f.close();
+    }
   });
 });

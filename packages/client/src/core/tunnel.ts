@@ -107,6 +107,8 @@ export class Tunnel {
   /** `message` frames received on the current server-side tunnel (the recovery offset). */
   #offset = 0;
   #resumable = false;
+  /** The secret the server gave this socket (`resume:<secret>`); a resume presents it. */
+  #resumeSecret: string | undefined;
   /** Resume attempts in a row whose socket failed before it opened. */
   #failedResumes = 0;
   #tries = 0;
@@ -175,6 +177,7 @@ export class Tunnel {
     this.#everOpened = false;
     this.#tries = 0;
     this.#resumable = false;
+    this.#resumeSecret = undefined;
     this.#listenToHost();
     this.#setState('connecting');
     void this.#connect();
@@ -243,7 +246,10 @@ export class Tunnel {
   async #connect(): Promise<void> {
     const attempt = ++this.#attempt;
     if (this.#resumable && this.socketUrl) {
-      this.#openSocket(withParam(this.socketUrl, 'offset', String(this.#offset)), attempt, true);
+      const url = withParam(this.socketUrl, 'offset', String(this.#offset));
+      // Hutong refuses a resume without the secret its last socket got; an older server sends none.
+      const secret = this.#resumeSecret;
+      this.#openSocket(secret === undefined ? url : withParam(url, 'resume', secret), attempt, true);
       return;
     }
     let url: string | undefined;
@@ -266,6 +272,7 @@ export class Tunnel {
     }
     this.socketUrl = this.#options.recover ? withParam(url, 'recover', '1') : url;
     this.#offset = 0;
+    this.#resumeSecret = undefined;
     this.#openSocket(this.socketUrl, attempt, false);
   }
 
@@ -346,7 +353,8 @@ export class Tunnel {
 
   #dropped(detail: unknown): void {
     this.#stopTimers();
-    // A draining node asks for a reconnect at once (the load balancer picks another node).
+    // A draining node asks for a reconnect at once (the load balancer picks another node). Any
+    // other close — a slow consumer (4008, SLOW_CONSUMER_CLOSE_CODE), a heartbeat timeout — waits.
     const draining = (detail as { code?: unknown } | null)?.code === DRAIN_CLOSE_CODE;
     this.#scheduleReconnect(detail, draining ? 0 : undefined);
   }
@@ -440,6 +448,11 @@ export class Tunnel {
       case 'ack':
       case 'nack':
         this.#onAck(type, content);
+        break;
+      case 'resume':
+        // Hutong: the secret for resuming this tunnel after a drop; each socket gets a new one.
+        if (content) this.#resumeSecret = content;
+        else this.stats.badFrames += 1;
         break;
       default:
         this.stats.badFrames += 1;

@@ -34,6 +34,7 @@ export function imWebhook(options: ImWebhookOptions): {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ data, signature: tunnelSignature(data, options.key) }),
+      redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     });
     if (!response.ok) throw new Error(`the IM webhook answered ${response.status}`);

@@ -10,68 +10,20 @@ import {
   type RoomsRequest,
   type TunnelEvent,
 } from '@hutong/protocol';
-import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
 import type { Logger } from 'pino';
 import { type RawData, type Server, WebSocket, WebSocketServer } from 'ws';
 import { rejectUpgrade } from '../http/upgrade-router.js';
-import { type PreparedFrame, prepareTextFrame, sendPrepared } from './prepared-frame.js';
+import { type PreparedFrame, prepareTextFrame } from './prepared-frame.js';
 import { RecoveryLog } from './recovery-log.js';
-import { type RoomLimits, TunnelRooms } from './tunnel-rooms.js';
+import { SendBudget } from './send-budget.js';
+import { type TunnelHubOptions, tunnelCloseCodes } from './tunnel-hub-options.js';
+import { newResumeSecret, RESUME_PARAM, refuseResume, resumeFrame } from './tunnel-resume.js';
+import { TunnelRooms } from './tunnel-rooms.js';
+
+export { type TunnelHubOptions, tunnelCloseCodes } from './tunnel-hub-options.js';
 
 /** Tunnel ids are 128 random bits in hex. */
 const TUNNEL_ID = /^[0-9a-f]{32}$/;
-
-/** Close codes the tunnel server uses (4000–4099: reconnect may help; others: see RFC 6455). */
-export const tunnelCloseCodes = {
-  /** `close` packet from either side. */
-  normal: 1000,
-  /** Binary frame: the protocol is text only. */
-  unsupportedData: 1003,
-  /** Frame over `maxPayload` (set by ws). */
-  tooBig: 1009,
-  /** No frame and no pong within two heartbeat periods. */
-  heartbeatTimeout: 4001,
-  /** The socket's send buffer passed `maxBufferedBytes`: a slow consumer. */
-  slowConsumer: 4008,
-  /** The server is shutting down. */
-  goingAway: 1001,
-  /** The node is draining: reconnect at once, to another node (DRAIN_CLOSE_CODE). */
-  draining: DRAIN_CLOSE_CODE,
-} as const;
-
-export interface TunnelHubOptions {
-  /** Base of connect URLs, e.g. `ws://127.0.0.1:5757` or `wss://example.com`. */
-  publicWsUrl: () => string;
-  /** Sent to clients as `timeout:N`; they ping this often. Default 15 s (the Wafer default). */
-  heartbeatSeconds?: number;
-  /** A tunnel never connected is forgotten after this long. Default 60 s. */
-  pendingTtlMs?: number;
-  /** Largest frame. Default 64 KiB. */
-  maxPayload?: number;
-  /** Send buffer above which a socket is closed as a slow consumer. Default 1 MiB. */
-  maxBufferedBytes?: number;
-  /** Tunnels (pending and open) this node holds at most. Default 100,000. */
-  maxTunnels?: number;
-  /** Tunnels one owner (user) may hold at once, when allocations name it. Default 5, as WeChat's sockets. */
-  maxTunnelsPerOwner?: number;
-  rooms?: RoomLimits;
-  /**
-   * Message recovery for clients that connect with `recover=1`: how long a dropped tunnel waits
-   * for its client to resume, and how long sent messages are kept for it. Default 2 minutes.
-   */
-  recoveryWindowMs?: number;
-  /** Messages kept per recoverable tunnel at most. Default 1000. */
-  recoveryMaxMessages?: number;
-  logger?: Logger;
-  /** Called when a tunnel's socket opens and when it closes (cluster registry). */
-  onOpen?: (tunnelId: string) => void;
-  /**
-   * A socket came for a tunnel this node does not know: the receiver (and owner) of one that
-   * another node allocated and offered, or undefined. Only for first connections, not resumes.
-   */
-  adopt?: (tunnelId: string) => Promise<{ receiver: TunnelReceiver; owner?: string } | undefined>;
-  onClose?: (tunnelId: string) => void;
-}
 
 interface Tunnel {
   id: string;
@@ -94,6 +46,8 @@ interface Tunnel {
   inFlight?: number;
   /** Offered to the cluster: its socket is taken here only after claiming it (`adopt`). */
   offered?: boolean;
+  /** Recoverable tunnels: what the next resume must present (tunnel-resume.ts); its socket got it. */
+  resumeSecret?: string;
 }
 
 export const CONNECT_PATH = '/tunnel/ws';
@@ -130,6 +84,7 @@ export class TunnelHub {
   readonly rooms: TunnelRooms;
   readonly #logger: Logger | undefined;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #budget: SendBudget;
   /** Events dropped or failed per type, for metrics and tests. */
   readonly stats = { slowConsumers: 0, heartbeatTimeouts: 0, badFrames: 0, messagesIn: 0, messagesOut: 0 };
 
@@ -150,6 +105,9 @@ export class TunnelHub {
     this.#onOpen = options.onOpen;
     this.#onClose = options.onClose;
     this.rooms = new TunnelRooms(options.rooms);
+    this.#budget = new SendBudget(this.#options.maxBufferedBytes, (ws) =>
+      this.#slowConsumer(ws as TunnelSocket),
+    );
     this.#wss = new WebSocketServer({
       noServer: true,
       WebSocket: TunnelSocket,
@@ -234,15 +192,22 @@ export class TunnelHub {
   /**
    * Upgrade handler for CONNECT_PATH. A pending, unexpired tunnel may connect once; with
    * `recover=1` it keeps a log of what it is sent. A recoverable tunnel may later be resumed with
-   * `offset=N` (the count of messages the client got): the new socket replaces the old one and
-   * receives messages N+1… in order. Anything else is refused with 404 (410 for a resume whose
-   * messages are no longer kept).
+   * `offset=N` (the count of messages the client got) and `resume=<secret>` (tunnel-resume.ts)
+   * once its socket dropped: the new socket takes the tunnel and receives messages N+1… in order.
+   * A resume without the secret is refused with 403 (any socket is left alone); one with it
+   * replaces a socket the server still holds (tunnel-resume.ts); one whose messages are no longer
+   * kept is refused with 410; anything else with 404.
    */
   handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, looked = false): void => {
     const id = url.searchParams.get('tunnelId') ?? '';
     const tunnel = this.#tunnels.get(id);
     const offsetParam = url.searchParams.get('offset');
     if (tunnel?.log && tunnel.state === 'open' && offsetParam !== null) {
+      const refused = refuseResume(tunnel.resumeSecret, url.searchParams.get(RESUME_PARAM));
+      if (refused) {
+        rejectUpgrade(socket, refused.status, refused.statusText, refusal(refused.code, refused.message));
+        return;
+      }
       const missed = tunnel.log.since(Number(offsetParam), Date.now());
       if (!missed) {
         rejectUpgrade(
@@ -403,22 +368,25 @@ export class TunnelHub {
     const tunnel = this.#tunnels.get(id);
     if (tunnel?.state !== 'open') return false;
     if (tunnel.log && type === 'message') tunnel.log.append(frame, now);
-    if (tunnel.detachedAt !== undefined) {
-      // Waiting for its client to resume: kept in the log (messages) or ended now (close).
-      if (type === 'close') this.#end(tunnel);
+    const socket = tunnel.detachedAt === undefined ? tunnel.socket : undefined;
+    if (socket && this.#budget.send(socket, frame)) {
+      if (type === 'message') this.stats.messagesOut += 1;
+      if (type === 'close') socket.close(tunnelCloseCodes.normal, 'closed by server');
       return true;
     }
-    const socket = tunnel.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
-    if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
-      this.stats.slowConsumers += 1;
-      socket.close(tunnelCloseCodes.slowConsumer, 'slow consumer');
-      return false;
-    }
-    sendPrepared(socket, frame);
-    if (type === 'message') this.stats.messagesOut += 1;
-    if (type === 'close') socket.close(tunnelCloseCodes.normal, 'closed by server');
+    // Not written. A recoverable tunnel waiting for its client (or just detached as a slow
+    // consumer) keeps the message in its log, and ends now on a close.
+    if (tunnel.detachedAt === undefined) return false;
+    if (type === 'close') this.#end(tunnel);
     return true;
+  }
+
+  /** Over its send budget: closed with 4008 and, from now on, treated as gone (detached or closed). */
+  #slowConsumer(ws: TunnelSocket): void {
+    this.stats.slowConsumers += 1;
+    const { tunnel } = ws;
+    ws.close(tunnelCloseCodes.slowConsumer, 'slow consumer');
+    if (tunnel) this.#socketClosed(tunnel, ws, tunnelCloseCodes.slowConsumer);
   }
 
   /**
@@ -450,20 +418,30 @@ export class TunnelHub {
     tunnel.socket = ws;
     tunnel.lastSeen = Date.now();
     ws.tunnel = tunnel;
-    ws.send(encodeFrame('timeout', String(this.#options.heartbeatSeconds)));
+    this.#budget.send(ws, encodeFrame('timeout', String(this.#options.heartbeatSeconds)));
+    if (tunnel.log) {
+      // Each socket of a recoverable tunnel gets its own secret: the previous one is spent.
+      tunnel.resumeSecret = newResumeSecret();
+      this.#budget.send(ws, resumeFrame(tunnel.resumeSecret));
+    }
     ws.on('message', this.#listeners.message);
     ws.on('pong', this.#listeners.pong);
     ws.on('error', ignore);
     ws.on('close', this.#listeners.close);
   }
 
+  /** A resume with the secret (refuseResume): a socket the server still holds is stale, dropped. */
   #resume(tunnel: Tunnel, ws: TunnelSocket, missed: PreparedFrame[]): void {
-    const old = tunnel.socket;
-    tunnel.socket = undefined; // the old socket's close must not detach or end the tunnel
-    old?.terminate();
+    const stale = tunnel.socket;
+    if (stale) {
+      stale.tunnel = undefined;
+      stale.terminate();
+    }
     delete tunnel.detachedAt;
     this.#attach(tunnel, ws);
-    for (const frame of missed) sendPrepared(ws, frame);
+    // Over budget mid-replay: the socket is closed as a slow consumer and the tunnel detached
+    // again; the client resumes from what it counted.
+    for (const frame of missed) if (!this.#budget.send(ws, frame)) break;
   }
 
   /** A recoverable tunnel whose socket dropped waits for a resume; any other tunnel ends. */
@@ -500,7 +478,7 @@ export class TunnelHub {
     }
     switch (frame.value.type) {
       case 'ping':
-        ws.send('pong');
+        this.#budget.send(ws, 'pong');
         break;
       case 'message':
         this.stats.messagesIn += 1;
@@ -520,8 +498,8 @@ export class TunnelHub {
           tunnel,
           { tunnelId: tunnel.id, type: 'message', content: content.slice(colon + 1) },
           (code) => {
-            if (tunnel.socket === ws && ws.readyState === WebSocket.OPEN) {
-              ws.send(code ? encodeFrame('nack', `${id}:${code}`) : encodeFrame('ack', id));
+            if (tunnel.socket === ws) {
+              this.#budget.send(ws, code ? encodeFrame('nack', `${id}:${code}`) : encodeFrame('ack', id));
             }
           },
         );

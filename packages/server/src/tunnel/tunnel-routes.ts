@@ -12,6 +12,7 @@ import {
 import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-signature';
 import { safeEqual } from '@hutong/protocol/wechat-crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { parseSignedEnvelope } from './signed-envelope.js';
 import type { TunnelRouter } from './tunnel-router.js';
 
 export interface TunnelRoutesOptions {
@@ -20,8 +21,30 @@ export interface TunnelRoutesOptions {
   /** The configured signature key(s). Keys are never learned from callers. */
   keys: readonly string[];
   webhook?: Omit<WebhookOptions, 'key'>;
-  /** Largest push body, bytes. Default 4 MiB. */
+  /**
+   * Largest `ws/push` body, bytes. Default 4 MiB: `data` may hold 1 Mi characters, escaped. The
+   * envelope is scanned, not parsed, so the size costs a linear scan before the signature check.
+   */
   pushBodyLimit?: number;
+  /** Largest `get/wsurl` and `rooms` body, bytes. Default 64 KiB. */
+  bodyLimit?: number;
+  /**
+   * Hosts a `receiveUrl` may name (`get/wsurl`): `host`, `host:port` or `*.domain` (any subdomain),
+   * case-insensitive. Absent or empty: any host. Another one is refused with ERR_TUNNEL_RECEIVE_HOST.
+   */
+  receiveHosts?: readonly string[];
+}
+
+/** Whether `url`'s host is one of `allowed` (`host`, `host:port`, `*.domain`); any when none are listed. */
+export function receiveHostAllowed(url: URL, allowed: readonly string[] | undefined): boolean {
+  if (!allowed || allowed.length === 0) return true;
+  const hostname = url.hostname.toLowerCase();
+  const host = url.host.toLowerCase();
+  return allowed.some((entry) => {
+    const rule = entry.trim().toLowerCase();
+    if (rule.startsWith('*.')) return hostname.endsWith(rule.slice(1)) && hostname.length > rule.length - 1;
+    return rule === hostname || rule === host;
+  });
 }
 
 /**
@@ -63,6 +86,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
     }
     const key = typeof spec.key === 'number' ? options.keys[spec.key] : undefined;
     if (typeof spec.url !== 'string' || !/^https?:\/\//.test(spec.url) || key === undefined) return undefined;
+    if (!receiveHostAllowed(new URL(spec.url), options.receiveHosts)) return undefined;
     return new WebhookReceiver(spec.url, { ...options.webhook, key });
   };
   app.setErrorHandler((error, request, reply) => {
@@ -73,28 +97,48 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
       .send({ code: hutong.status, message: hutong.message, error: hutong.code });
   });
 
-  app.post<{ Body: SignedRequest }>('/get/wsurl', { schema: { body: SignedRequest } }, async (request) => {
-    const key = verifySigned(request.body, options.keys);
-    const { receiveUrl } = unwrap(decode(WsUrlData, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
-    let target: URL;
+  // Signature before body: the envelope is scanned, only its string fields decoded (signed-envelope.ts).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     try {
-      target = new URL(repairReceiveUrl(receiveUrl));
-    } catch {
-      throw new HutongError('ERR_BAD_REQUEST', 'receiveUrl is not a URL');
+      done(null, parseSignedEnvelope(text as string));
+    } catch (error) {
+      done(error as Error, undefined);
     }
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-      throw new HutongError('ERR_BAD_REQUEST', 'receiveUrl must be http or https');
-    }
-    const receiver = new WebhookReceiver(target.toString(), { ...options.webhook, key });
-    const tunnel = options.router.hub.allocate(receiver);
-    // Any node may take the socket: it rebuilds the receiver from the URL and the key's index.
-    options.router.offer(
-      tunnel.tunnelId,
-      JSON.stringify({ url: receiver.url, key: options.keys.indexOf(key) }),
-    );
-    const data = JSON.stringify(tunnel);
-    return { code: 0, message: 'OK', data, signature: tunnelSignature(data, key) };
   });
+  const bodyLimit = options.bodyLimit ?? 64 * 1024;
+
+  app.post<{ Body: SignedRequest }>(
+    '/get/wsurl',
+    { schema: { body: SignedRequest }, bodyLimit },
+    async (request) => {
+      const key = verifySigned(request.body, options.keys);
+      const { receiveUrl } = unwrap(
+        decode(WsUrlData, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))),
+      );
+      let target: URL;
+      try {
+        target = new URL(repairReceiveUrl(receiveUrl));
+      } catch {
+        throw new HutongError('ERR_BAD_REQUEST', 'receiveUrl is not a URL');
+      }
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+        throw new HutongError('ERR_BAD_REQUEST', 'receiveUrl must be http or https');
+      }
+      if (!receiveHostAllowed(target, options.receiveHosts)) {
+        throw new HutongError('ERR_TUNNEL_RECEIVE_HOST', `receiveUrl host ${target.host} is not allowed`);
+      }
+      const receiver = new WebhookReceiver(target.toString(), { ...options.webhook, key });
+      const tunnel = options.router.hub.allocate(receiver);
+      // Any node may take the socket: it rebuilds the receiver from the URL and the key's index.
+      options.router.offer(
+        tunnel.tunnelId,
+        JSON.stringify({ url: receiver.url, key: options.keys.indexOf(key) }),
+      );
+      const data = JSON.stringify(tunnel);
+      return { code: 0, message: 'OK', data, signature: tunnelSignature(data, key) };
+    },
+  );
 
   app.post<{ Body: SignedRequest }>(
     '/ws/push',
@@ -112,9 +156,13 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
   );
 
   /** Hutong's extension: join or leave rooms by tunnel id, and presence counts per room. */
-  app.post<{ Body: SignedRequest }>('/rooms', { schema: { body: SignedRequest } }, async (request) => {
-    verifySigned(request.body, options.keys);
-    const body = unwrap(decode(RoomsRequest, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
-    return { code: 0, message: 'OK', data: options.router.hub.applyRooms(body) };
-  });
+  app.post<{ Body: SignedRequest }>(
+    '/rooms',
+    { schema: { body: SignedRequest }, bodyLimit },
+    async (request) => {
+      verifySigned(request.body, options.keys);
+      const body = unwrap(decode(RoomsRequest, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
+      return { code: 0, message: 'OK', data: options.router.hub.applyRooms(body) };
+    },
+  );
 };
