@@ -78,6 +78,24 @@ describe('@hutong/client IM faults (server idle timeout 3 s)', () => {
     assert.equal(sockets(), 1);
   });
 
+  test('logged out over HTTP (DELETE /api/v1/session): the IM client ends with authFailed 4401, no login with the old skey', async () => {
+    const a = await phone();
+    const sockets = countSockets(a.wx);
+    const failures = collect(a.im, 'authFailed');
+    await a.im.connect();
+    const skey = a.client.session.get()!.skey;
+    const response = await fetch(`${stack.url}/api/v1/session`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${skey}` },
+    });
+    assert.equal(response.status, 204);
+    await until(() => failures.length === 1, 'authFailed');
+    assert.equal(failures[0]?.code, 4401);
+    assert.equal(a.im.state, 'closed');
+    assert.equal(sockets(), 1, 'no reconnect');
+    assert.equal(a.im.loginInfo?.loginToken, skey);
+  });
+
   test('a stale session (1025): the client logs in again once and connects', async () => {
     const a = await phone();
     const session = a.client.session.get()!;

@@ -245,6 +245,85 @@ describe('ImClient against an IM server that misbehaves', () => {
     );
   });
 
+  test('closed 4507 (slow consumer) or 4429: reconnects and logs in again with the same token', async () => {
+    let closes = [4507, 4429];
+    server.use((frame, reply, ws) => {
+      standard(frame, reply, ws);
+      const code = closes[0];
+      if (frame.type === 0 && code !== undefined) {
+        closes = closes.slice(1);
+        ws.close(code, 'over the limit');
+      }
+    });
+    const { im: client } = im();
+    const failures: unknown[] = [];
+    client.on('authFailed', (e) => failures.push(e));
+    await client.connect();
+    await until(() => server.frames.filter((f) => f.type === 0).length === 3, 'the third login');
+    await until(() => client.state === 'online', 'online again');
+    const tokens = new Set(
+      server.frames.filter((f) => f.type === 0).map((f) => JSON.parse(f.dataContent ?? '{}').loginToken),
+    );
+    assert.equal(tokens.size, 1, 'the same session');
+    assert.deepEqual(failures, []);
+    client.close();
+  });
+
+  test('closed 4401 (session logged out): authFailed, closed, the old token never used again', async () => {
+    server.use((frame, reply, ws) => {
+      standard(frame, reply, ws);
+      if (frame.type === 0) ws.close(4401, 'logged out');
+    });
+    const { im: client } = im();
+    const failures: unknown[] = [];
+    client.on('authFailed', (e) => failures.push(e));
+    const ready = client.connect();
+    const pending = client.send('u2', 'after logout', { fp: 'lo1' }).then(
+      () => 'accepted',
+      (e: { type?: string }) => e.type,
+    );
+    await ready.catch(() => {});
+    await until(() => failures.length === 1, 'authFailed');
+    assert.deepEqual(failures, [{ code: 4401, reason: 'logged out' }]);
+    assert.equal(client.state, 'closed');
+    assert.ok(['accepted', 'ERR_IM_AUTH_FAILED'].includes(String(await pending)), 'settled either way');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // reconnect delay is 20 ms: none came
+    assert.equal(server.frames.filter((f) => f.type === 0).length, 1, 'no login with the old token');
+  });
+
+  test('closed 4440 (session expired): one fresh session, then in; expired again at once: authFailed', async () => {
+    let expiries = 1;
+    server.use((frame, reply, ws) => {
+      standard(frame, reply, ws);
+      if (frame.type === 0 && expiries-- > 0) ws.close(4440, 'session expired');
+    });
+    const { im: client } = im();
+    const before = server.logins();
+    await client.connect();
+    await until(() => server.frames.filter((f) => f.type === 0).length === 2, 'the second login');
+    await until(() => client.state === 'online', 'online again');
+    const tokens = server.frames
+      .filter((f) => f.type === 0)
+      .map((f) => JSON.parse(f.dataContent ?? '{}').loginToken);
+    assert.deepEqual(tokens, [`k${before + 1}`, `k${before + 2}`], 'a fresh session for the second');
+    client.close();
+
+    server.use((frame, _reply, ws) => {
+      if (frame.type === 0) ws.close(4440, 'session expired');
+    });
+    const { im: given } = im();
+    const failures: unknown[] = [];
+    given.on('authFailed', (e) => failures.push(e));
+    await assert.rejects(given.connect({ userId: 'u1', token: 'app-token' }), (e: { type?: string }) => {
+      return e.type === 'ERR_IM_AUTH_FAILED';
+    });
+    assert.deepEqual(
+      failures,
+      [{ code: 4440, reason: 'session expired' }],
+      'a token of the app: not refreshable',
+    );
+  });
+
   test('no pong in time: the client reconnects and logs in with the firstLoginTime of its first login', async () => {
     server.use((frame, reply) => {
       if (frame.type === 0) reply(loginResponse(0, 4242)); // keep-alives never answered

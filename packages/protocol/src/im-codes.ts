@@ -58,12 +58,33 @@ export const imHutongCodes = {
   tokenOtherUser: 1026,
   /** Login: the verifier could not answer (store down); retry. */
   verifyUnavailable: 1027,
+  /** Login: the user has `maxDevicesPerUser` other devices connected to this node; one must go first. */
+  tooManyDevices: 1028,
   /** Data: too many messages per second on this connection. */
   rateLimited: 1429,
+  /** Read receipt (type 61): too many per second on this connection; it was not kept. */
+  readsRateLimited: 1430,
   /** Data: refused by the business side's filter. */
   refused: 1403,
   /** Data: not stored (store unavailable); the client's resend will try again. */
   notAccepted: 1503,
+} as const;
+
+/**
+ * WebSocket close codes of `/im` (besides RFC 6455's: 1000 logout / refused login / kicked, 1003
+ * binary frame, 1009 frame too large, 1001 shutdown). docs/im.md#close-codes.
+ */
+export const imCloseCodes = {
+  /** More frames before login than the pre-login budget allows (10, then 5 a second). Reconnect later. */
+  unloggedFlood: 4429,
+  /** The socket's send buffer passed the server's limit (a slow consumer). Reconnect with backoff. */
+  slowConsumer: 4507,
+  /** The session this connection logged in with was logged out. Log in again: do not reuse the token. */
+  loggedOut: 4401,
+  /** The session this connection logged in with expired. A fresh session is needed to log in again. */
+  sessionExpired: 4440,
+  /** The node is draining: reconnect at once, elsewhere (DRAIN_CLOSE_CODE in ./headers). */
+  draining: 4503,
 } as const;
 
 /** Largest frame, as MobileIMSDK's gateway (Netty's default WebSocket payload limit). */

@@ -2,7 +2,15 @@ import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
 import { backoffDelay } from './backoff.js';
 import { ImError, imErrorTypes } from './im-errors.js';
 import type { ImState } from './im-types.js';
-import { clientFrames, type ImFrame, imCodes, imFrameTypes, parseContent, parseFrame } from './im-wire.js';
+import {
+  clientFrames,
+  type ImFrame,
+  imCloseCodes,
+  imCodes,
+  imFrameTypes,
+  parseContent,
+  parseFrame,
+} from './im-wire.js';
 import type { Platform, PlatformSocket } from './platform.js';
 
 type TimerName = 'login' | 'ping' | 'pong' | 'reconnect';
@@ -44,7 +52,10 @@ export interface ConnectionHooks {
  * first login's `firstLoginTime` so the server's kick arbitration knows it), keep-alive, reconnect
  * with exponential backoff and jitter, paused while the app is hidden or offline and resumed at
  * once when it comes back. A refused login with 1025 gets one fresh session; 1027 is retried;
- * any other refusal, and a kick-out (type 54), end it.
+ * any other refusal, and a kick-out (type 54), end it. Close codes: 4503 (draining) reconnects at
+ * once; 4401 (the session was logged out) ends it, never reusing the token; 4440 (the session
+ * expired) gets one fresh session, as 1025; any other (4507 slow consumer, 4429 pre-login flood,
+ * network) reconnects with backoff.
  */
 export class ImConnection {
   #state: ImState = 'closed';
@@ -54,6 +65,8 @@ export class ImConnection {
   #loggedIn = false;
   #everOnline = false;
   #refreshed = false;
+  /** The server ended the session (4440): the next attempt asks for a fresh one. */
+  #stale = false;
   #tries = 0;
   #hidden = false;
   #networkUp = true;
@@ -85,6 +98,7 @@ export class ImConnection {
     if (this.#state !== 'closed') return;
     this.#everOnline = false;
     this.#refreshed = false;
+    this.#stale = false;
     this.#tries = 0;
     this.firstLoginTime = 0;
     this.#listenToHost();
@@ -114,7 +128,9 @@ export class ImConnection {
     this.#setState('closed');
   }
 
-  async #connect(refresh: boolean): Promise<void> {
+  async #connect(asked: boolean): Promise<void> {
+    const refresh = asked || this.#stale;
+    this.#stale = false;
     const attempt = ++this.#attempt;
     this.#closeSocket(1000, 'superseded');
     let credentials: ImCredentials;
@@ -144,13 +160,16 @@ export class ImConnection {
     socket.onMessage((data) => {
       if (current()) this.#onData(data);
     });
-    const drop = (why: string, now = false) => {
+    const drop = (why: string) => {
       if (!current()) return;
       this.#socket = undefined;
-      this.#retry(why, now);
+      this.#retry(why);
     };
-    // A draining node asks for a reconnect at once (the load balancer picks another node).
-    socket.onClose((code, reason) => drop(`closed ${code} ${reason}`, code === DRAIN_CLOSE_CODE));
+    socket.onClose((code, reason) => {
+      if (!current()) return;
+      this.#socket = undefined;
+      this.#closedBy(code, reason);
+    });
     socket.onError((error) => drop(`socket error ${String((error as Error)?.message ?? error)}`));
   }
 
@@ -216,6 +235,25 @@ export class ImConnection {
       void this.#connect(true);
     } else if (code === imCodes.verifyUnavailable) this.#retry('the server could not check the login');
     else this.#end('authFailed', code, `login refused (${code})`);
+  }
+
+  /** The server closed the link: see the class comment for what each code does. */
+  #closedBy(code: number, reason: string): void {
+    const why = `closed ${code} ${reason}`;
+    if (code === imCloseCodes.loggedOut) {
+      this.#end('authFailed', code, reason || 'logged out');
+    } else if (code === imCloseCodes.sessionExpired) {
+      if (this.#refreshed || !this.#hooks.refreshable())
+        this.#end('authFailed', code, reason || 'session expired');
+      else {
+        this.#refreshed = true;
+        this.#stale = true;
+        this.#retry(why, true);
+      }
+    } else {
+      // A draining node asks for a reconnect at once (the load balancer picks another node).
+      this.#retry(why, code === DRAIN_CLOSE_CODE);
+    }
   }
 
   /** Error 301: the server does not know this link as logged in; log in again on it. */

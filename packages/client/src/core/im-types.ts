@@ -89,7 +89,11 @@ export type ImEvents = {
   refused: { message: ImOutgoing; code: number };
   /** A newer login of this device took over (type 54); the client is closed. */
   kicked: { code: number; reason: string };
-  /** The login was refused (code from the server, -1 when no session could be had); the client is closed. */
+  /**
+   * The login was refused (code from the server, -1 when no session could be had), or the server
+   * closed the link because its session was logged out (4401) or expired with no fresh one to be
+   * had (4440); the client is closed. Log in again, then `connect()`.
+   */
   authFailed: { code: number; reason: string };
   /** An error frame from the server (type 52), for information. */
   error: { code: number; message: string };

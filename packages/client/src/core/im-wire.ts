@@ -7,6 +7,13 @@
 
 import { imErrorCodes, imExtensionTypes, imHutongCodes, imTypes } from '@hutong/protocol/im-codes';
 
+/**
+ * Close codes of Hutong's `/im`: 4429 (too many frames before login) and 4507 (slow consumer) are
+ * reconnected with backoff; 4401 (session logged out) ends the client with `authFailed`; 4440
+ * (session expired) gets one fresh session, as login code 1025; 4503 (draining) reconnects at once.
+ */
+export { imCloseCodes } from '@hutong/protocol/im-codes';
+
 /** Frame types: MobileIMSDK's, plus Hutong's delivery (60) and read (61) receipts. */
 export const imFrameTypes = {
   ...imTypes,
@@ -17,8 +24,9 @@ export const imFrameTypes = {
 /**
  * MobileIMSDK's codes (`sendData` returns them) and the ones Hutong's server adds above 1024:
  * 1025 the token is not a live session (log in again), 1026 it is another user's, 1027 the server
- * could not check it now; 1403 refused by the business side, 1429 over the per-connection rate,
- * 1503 not stored now (a resend tries again). Errors about a message name it in `fp`.
+ * could not check it now, 1028 too many devices of the user connected; 1403 refused by the business
+ * side, 1429 over the per-connection rate, 1430 too many read receipts (that one was not kept), 1503
+ * not stored now (a resend tries again). Errors about a message name it in `fp`.
  */
 export const imCodes = { ...imErrorCodes, ...imHutongCodes } as const;
 

@@ -38,6 +38,9 @@ export interface AuthOptions {
   now?: () => number;
 }
 
+/** Sessions a logout ended: one (`skey`), or every session of the user (`all`). */
+export type SessionsEnded = { openid: string; skey: string } | { openid: string; all: true };
+
 export const authDefaults = {
   sessionTtlMs: 30 * 24 * 3600_000,
   sessionIdleTtlMs: 7 * 24 * 3600_000,
@@ -168,14 +171,31 @@ export class AuthService implements AuthPort {
     return found;
   }
 
+  readonly #ended = new Set<(ended: SessionsEnded) => void>();
+
+  /**
+   * Calls `listener` after each logout, once the sessions are deleted (createHutong: the IM hub
+   * closes the connections that logged in with them, on every node).
+   */
+  onSessionsEnded(listener: (ended: SessionsEnded) => void): void {
+    this.#ended.add(listener);
+  }
+
   async logout(skey: string): Promise<boolean> {
-    return skey ? this.store.deleteSession(skey) : false;
+    if (!skey) return false;
+    // Whose session it was, for the listeners; no extra read when nobody listens.
+    const found = this.#ended.size > 0 ? await this.store.getSession(skey, this.now()) : null;
+    const deleted = await this.store.deleteSession(skey);
+    if (deleted && found) for (const listener of this.#ended) listener({ openid: found.user.openid, skey });
+    return deleted;
   }
 
   /** Ends every session of the session's user (log out everywhere). */
   async logoutEverywhere(skey: string): Promise<number> {
     const { user } = await this.check(skey);
-    return this.store.deleteUserSessions(user.id);
+    const ended = await this.store.deleteUserSessions(user.id);
+    for (const listener of this.#ended) listener({ openid: user.openid, all: true });
+    return ended;
   }
 
   /** Exchanges a getPhoneNumber code for the number and binds it to the session's user. */

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { sessionIdOf, type TokenBucket } from './im-limits.js';
 
 /** A message written to a device and not yet acknowledged by it. */
 export interface InFlight {
@@ -27,23 +28,36 @@ export class ImDevice {
   /** A backlog read is running; `dirty`: more arrived meanwhile, read again. */
   syncing = false;
   dirty = false;
+  /** Identifies the login token (a hash): a logout of that session closes this connection. */
+  readonly session: string;
   /**
-   * The rate limit's token bucket: data frames this device may still send now, refilled at the
-   * rate per second up to two seconds' worth, so a client pacing itself under the rate is not
-   * refused when the network delivers its frames in bunches.
+   * When the login's session must be checked again (its expiry, as the verifier said); undefined:
+   * the login is not bound to a session that expires. `checking`: a check is running.
    */
-  tokens = -1;
-  refilledAt = Date.now();
+  checkAt: number | undefined;
+  checking = false;
+  /** The login is bound to a session (its verdict had `expiresAt`): a logout of all the user's sessions ends it. */
+  readonly sessionBound: boolean;
 
   constructor(
     readonly ws: WebSocket,
-    readonly userId: string,
+    readonly login: { userId: string; token: string; extra: string | null },
     readonly device: string,
     readonly firstLoginTime: number,
     /** The cursor when this connection logged in; moved by acknowledgements. */
     public cursor: number,
+    /** Rate limits: data frames and read receipts (token buckets, two seconds' worth of burst). */
+    readonly limits: { messages: TokenBucket; reads: TokenBucket },
+    expiresAt: number | undefined,
   ) {
     this.savedCursor = cursor;
+    this.session = sessionIdOf(login.token);
+    this.checkAt = expiresAt;
+    this.sessionBound = expiresAt !== undefined;
+  }
+
+  get userId(): string {
+    return this.login.userId;
   }
 
   /** The inbox number this device should get next. */

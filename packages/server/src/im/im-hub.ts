@@ -9,6 +9,7 @@ import {
   IM_MAX_FRAME_BYTES,
   IM_SERVER,
   IM_UNSET,
+  imCloseCodes,
   imErrorCodes,
   imExtensionTypes,
   imHutongCodes,
@@ -21,71 +22,28 @@ import {
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { ImDevice } from './im-device.js';
+import { SendBudget, sessionIdOf, TokenBucket } from './im-limits.js';
+import {
+  deviceOf,
+  type ImHooks,
+  type ImHubOptions,
+  type LoginVerdict,
+  type ResolvedOptions,
+  resolveOptions,
+  validUserId,
+} from './im-options.js';
 
 /** Where IM clients connect (WebSocket). */
 export const IM_PATH = '/im';
 
-export { imExtensionTypes, imHutongCodes } from '@hutong/protocol/im';
+export { imCloseCodes, imExtensionTypes, imHutongCodes } from '@hutong/protocol/im';
+export { imLimitDefaults } from './im-limits.js';
+export type { ImHooks, ImHubOptions, LoginVerdict } from './im-options.js';
 
-export type LoginVerdict = { ok: true } | { ok: false; code: number };
-
-export interface ImHooks {
-  /** Before a message is stored and forwarded; false refuses it (the sender gets error 1403). */
-  beforeForward?(message: {
-    from: string;
-    to: string;
-    group: boolean;
-    typeu: number;
-    content: string;
-  }): boolean | Promise<boolean>;
-  /** After a message was stored and handed to the recipients' connected devices. */
-  afterForward?(message: StoredMessage, recipients: { userId: string; online: boolean }[]): void;
-  online?(userId: string, device: string): void;
-  offline?(userId: string, device: string): void;
-}
-
-export interface ImHubOptions {
-  store: MessageStore;
-  /** Checks a login's token for `userId`. */
-  verifyLogin(login: { userId: string; token: string; extra: string | null }): Promise<LoginVerdict>;
-  /** A connection silent this long is closed (MobileIMSDK's server default: 20 s). */
-  idleSeconds?: number;
-  /** One connection per user, as MobileIMSDK (default: one per device, devices named in `extra`). */
-  singleDevice?: boolean;
-  /** Resend an unacknowledged message after this long. Default 3000 ms. */
-  resendMs?: number;
-  /** Resends per message per connection; then it waits for the device's next login. Default 3. */
-  maxResends?: number;
-  /** Messages a device is sent per backlog page. Default 200. */
-  backlogPage?: number;
-  /** Data frames per connection per second. Default 50. */
-  maxMessagesPerSecond?: number;
-  hooks?: ImHooks;
-  logger?: Logger;
-  /** Every error frame sent to a client (metrics): MobileIMSDK's code and the message. */
-  onError?: (code: number, message: string) => void;
-  /**
-   * The cluster: presence of users' devices and signals between nodes. Every node must share one
-   * MessageStore (MySQL or PostgreSQL); a node reads other nodes' messages from it.
-   */
-  broker?: Broker;
-}
+/** A session check that could not be answered (store down) is tried again this much later. */
+const SESSION_RETRY_MS = 10_000;
 
 const keyOf = (sender: string, fp: string) => `${sender}\u0000${fp}`;
-
-/** User ids name conversations (`c:<a>|<b>`) and must not look like a group (`g:…`) or the server. */
-const validUserId = (id: string) =>
-  !id.includes('|') && !id.startsWith('g:') && id !== IM_SERVER && id !== IM_UNSET;
-
-/** The device a login names: `extra` may be JSON with a `deviceId`; otherwise `default`. */
-function deviceOf(extra: string | null | undefined): string {
-  if (!extra) return 'default';
-  try {
-    const value = JSON.parse(extra) as { deviceId?: unknown };
-    if (typeof value?.deviceId === 'string' && /^[\w.:-]{1,64}$/.test(value.deviceId)) return value.deviceId;
-  } catch {}
-  return 'default';
-}
 
 /**
  * The IM endpoint (`/im`): MobileIMSDK's `Protocal` frames with delivery that means something. A
@@ -103,9 +61,7 @@ export class ImHub {
   readonly #byWs = new Map<WebSocket, ImDevice>();
   /** Every open connection and when it last sent a frame (idle expiry). */
   readonly #seen = new Map<WebSocket, number>();
-  readonly #options: Required<
-    Omit<ImHubOptions, 'hooks' | 'logger' | 'verifyLogin' | 'store' | 'broker' | 'onError'>
-  >;
+  readonly #options: ResolvedOptions;
   readonly #broker: Broker | undefined;
   readonly #store: MessageStore;
   readonly #verify: ImHubOptions['verifyLogin'];
@@ -134,7 +90,21 @@ export class ImHub {
     foreignAcks: 0,
     kicked: 0,
     brokerErrors: 0,
+    /** Connections closed for too many frames before login (4429). */
+    unloggedFloods: 0,
+    /** Connections closed because their send buffer passed `maxBufferedBytes` (4507). */
+    slowConsumers: 0,
+    /** Connections closed because their session was logged out (4401) or expired (4440). */
+    sessionsEnded: 0,
   };
+
+  /** Writes every frame within the socket's byte budget (`maxBufferedBytes`). */
+  readonly #budget: SendBudget;
+
+  /** The most bytes one socket had queued after a write (bounded by `maxBufferedBytes`). */
+  get peakBufferedBytes(): number {
+    return this.#budget.peakBuffered;
+  }
 
   constructor(options: ImHubOptions) {
     this.#store = options.store;
@@ -144,14 +114,8 @@ export class ImHub {
     this.#onError = options.onError;
     this.#broker = options.broker;
     this.#broker?.onSignals((signals) => this.#onSignals(signals));
-    this.#options = {
-      idleSeconds: options.idleSeconds ?? 20,
-      singleDevice: options.singleDevice ?? false,
-      resendMs: options.resendMs ?? 3000,
-      maxResends: options.maxResends ?? 3,
-      backlogPage: options.backlogPage ?? 200,
-      maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
-    };
+    this.#options = resolveOptions(options);
+    this.#budget = new SendBudget(this.#options.maxBufferedBytes, (ws) => this.#slowConsumer(ws));
     this.#timer = setInterval(() => this.#tick(), Math.min(1000, this.#options.resendMs / 2)).unref();
   }
 
@@ -172,11 +136,53 @@ export class ImHub {
     this.#wss.close();
   }
 
+  /**
+   * Ends the connections logged in with a session that was logged out, here and on other nodes:
+   * those whose login token was `token`, or, without one, every session-bound login of the user
+   * (a verdict with `expiresAt`). They are closed with imCloseCodes.loggedOut.
+   */
+  endSession(userId: string, token?: string): void {
+    const session = token === undefined ? undefined : sessionIdOf(token);
+    this.#endSessions(userId, session);
+    this.#toOtherNodes([userId], () => [
+      { kind: 'logout', userId, ...(session === undefined ? {} : { session }) },
+    ]);
+  }
+
+  #endSessions(userId: string, session: string | undefined): void {
+    for (const device of [...(this.#users.get(userId)?.values() ?? [])]) {
+      if (session === undefined ? device.sessionBound : device.session === session)
+        this.#end(device, imCloseCodes.loggedOut, 'logged out');
+    }
+  }
+
+  #end(device: ImDevice, code: number, reason: string): void {
+    this.stats.sessionsEnded += 1;
+    this.#forget(device);
+    device.ws.close(code, reason);
+  }
+
+  #slowConsumer(ws: WebSocket): void {
+    this.stats.slowConsumers += 1;
+    const device = this.#byWs.get(ws);
+    if (device) this.#forget(device); // what it has not acknowledged comes with its next login
+    ws.close(imCloseCodes.slowConsumer, 'slow consumer');
+  }
+
   #accept(ws: WebSocket): void {
     this.#seen.set(ws, Date.now());
     let busy = Promise.resolve();
+    const early = new TokenBucket(this.#options.preLoginPerSecond, this.#options.preLoginBurst);
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (ws.readyState !== WebSocket.OPEN) return; // closing: nothing more is handled
       this.#seen.set(ws, Date.now());
+      // Before login every frame (login, echo, anything) costs a token: a client that is nobody
+      // yet gets a few frames, not a server that queues and answers without bound.
+      if (!this.#byWs.has(ws) && !early.take()) {
+        this.stats.unloggedFloods += 1;
+        ws.close(imCloseCodes.unloggedFlood, 'too many frames before login');
+        return;
+      }
       if (isBinary) {
         this.stats.badFrames += 1;
         ws.close(1003, 'text frames only');
@@ -279,10 +285,6 @@ export class ImHub {
     const clientFirst = info.value.firstLoginTime ?? 0;
     const firstLoginTime = clientFirst > 0 ? clientFirst : Date.now();
     const deviceId = this.#options.singleDevice ? 'default' : deviceOf(extra);
-    const devices = this.#users.get(userId) ?? new Map<string, ImDevice>();
-    const rivals = this.#options.singleDevice
-      ? [...devices.values()]
-      : [devices.get(deviceId)].filter((d) => d !== undefined);
     let cursor: number;
     try {
       cursor = await this.#store.cursor(userId, deviceId);
@@ -296,6 +298,19 @@ export class ImHub {
       return;
     }
     if (ws.readyState !== WebSocket.OPEN) return;
+    // Read after the last await: what is connected now (another login may have run meanwhile).
+    const devices = this.#users.get(userId) ?? new Map<string, ImDevice>();
+    const rivals = this.#options.singleDevice
+      ? [...devices.values()]
+      : [devices.get(deviceId)].filter((d) => d !== undefined);
+    if (rivals.length === 0 && devices.size >= this.#options.maxDevicesPerUser) {
+      this.#send(
+        ws,
+        serverFrames.loginResponse(IM_UNSET, { code: imHutongCodes.tooManyDevices, firstLoginTime: -1 }),
+      );
+      ws.close(1000, 'too many devices');
+      return;
+    }
     this.#send(ws, serverFrames.loginResponse(userId, { code: 0, firstLoginTime }));
     // Kick arbitration by firstLoginTime (MobileIMSDK §4.5): a stale device that reconnects after
     // it was replaced is the one kicked.
@@ -309,7 +324,17 @@ export class ImHub {
       if (clientFirst > 0 && clientFirst === rival.firstLoginTime) this.#drop(rival);
       else this.#kick(rival.ws, userId, imKickoutCodes.duplicateLogin, 'logged in elsewhere');
     }
-    const device = new ImDevice(ws, userId, deviceId, firstLoginTime, cursor);
+    const rate = this.#options.maxMessagesPerSecond;
+    const reads = this.#options.maxReadsPerSecond;
+    const device = new ImDevice(
+      ws,
+      { userId, token: loginToken ?? '', extra: extra ?? null },
+      deviceId,
+      firstLoginTime,
+      cursor,
+      { messages: new TokenBucket(rate, 2 * rate), reads: new TokenBucket(reads, 2 * reads) },
+      verdict.expiresAt,
+    );
     if (devices.size === 0) this.#viaBroker('im enter', (broker) => broker.enter(userId));
     devices.set(deviceId, device);
     this.#users.set(userId, devices);
@@ -343,7 +368,8 @@ export class ImHub {
             const key = keyOf(message.sender, message.fp ?? `sid:${message.sid}`);
             this.#write(device, iseq, this.#dataFrame(message, device.userId), key);
           }
-          if (page.length < this.#options.backlogPage) break;
+          // A socket closed meanwhile (gone, a slow consumer) gets the rest at its next login.
+          if (page.length < this.#options.backlogPage || device.ws.readyState !== WebSocket.OPEN) break;
         }
       } while (device.dirty);
     } catch (err) {
@@ -362,16 +388,10 @@ export class ImHub {
     // Errors about a message name it in `fp`, so the client knows which one was not accepted.
     const refuse = (code: number, text: string) =>
       this.#send(device.ws, { ...serverFrames.error(code, text), ...(fp === null ? {} : { fp }) });
-    const rate = this.#options.maxMessagesPerSecond;
-    const burst = 2 * rate;
-    device.tokens =
-      device.tokens < 0 ? burst : Math.min(burst, device.tokens + ((now - device.refilledAt) * rate) / 1000);
-    device.refilledAt = now;
-    if (device.tokens < 1) {
+    if (!device.limits.messages.take(now)) {
       refuse(imHutongCodes.rateLimited, `at most ${this.#options.maxMessagesPerSecond} messages a second`);
       return;
     }
-    device.tokens -= 1;
     if (frame.from !== device.userId) {
       refuse(imErrorCodes.invalidProtocal, '`from` must be the logged-in user');
       return;
@@ -379,8 +399,9 @@ export class ImHub {
     const to = frame.to ?? IM_UNSET;
     const group = to.startsWith('g:');
     const target = group ? to.slice(2) : to;
-    if (!target || target === IM_UNSET || target === IM_SERVER) {
-      refuse(imErrorCodes.invalidProtocal, '`to` must name a user or a group (g:<id>)');
+    // A user id with `|` would make `c:<a>|<b>` name another conversation: no such user can log in.
+    if (!target || target === IM_UNSET || target === IM_SERVER || (!group && !validUserId(target))) {
+      refuse(imErrorCodes.invalidProtocal, '`to` must name a user (no `|`, not 0 or -1) or a group (g:<id>)');
       return;
     }
     const content = frame.dataContent ?? '';
@@ -464,7 +485,7 @@ export class ImHub {
   #write(device: ImDevice, iseq: number, frame: string, key: string): void {
     device.written = Math.max(device.written, iseq);
     device.inFlight.set(key, { iseq, frame, sentAt: Date.now(), tries: 0 });
-    if (device.ws.readyState === WebSocket.OPEN) device.ws.send(frame);
+    this.#budget.send(device.ws, frame);
   }
 
   /** A recipient's frame: the sender's Protocal, plus Hutong's `sid`, `seq`, `conv` (and the group). */
@@ -511,6 +532,16 @@ export class ImHub {
 
   /** A read receipt: kept, then told to the conversation's other users on every node. */
   async #read(device: ImDevice, frame: Protocal): Promise<void> {
+    if (!device.limits.reads.take()) {
+      this.#send(
+        device.ws,
+        serverFrames.error(
+          imHutongCodes.readsRateLimited,
+          `at most ${this.#options.maxReadsPerSecond} read receipts a second`,
+        ),
+      );
+      return;
+    }
     let conv: unknown;
     let seq: unknown;
     try {
@@ -529,7 +560,14 @@ export class ImHub {
         this.#send(device.ws, serverFrames.error(imHutongCodes.refused, 'not a conversation of yours'));
         return;
       }
-      const kept = await this.#store.markRead(conv, device.userId, seq);
+      // Never beyond the conversation's last message (a huge seq would stay and be told forever).
+      const [last] = await this.#store.historyBefore(conv, Number.MAX_SAFE_INTEGER, 1);
+      const upTo = Math.min(seq, last?.seq ?? 0);
+      if (upTo < 1) {
+        this.#send(device.ws, serverFrames.error(imErrorCodes.invalidProtocal, 'nothing to read there yet'));
+        return;
+      }
+      const kept = await this.#store.markRead(conv, device.userId, upTo);
       const receipt = encodeProtocal({
         type: imExtensionTypes.read,
         dataContent: JSON.stringify({ conv, seq: kept, by: device.userId }),
@@ -597,6 +635,8 @@ export class ImHub {
         for (const device of devices) if (signal.iseq >= device.next) void this.#sync(device);
       } else if (signal.kind === 'frame') {
         for (const device of devices) this.#sendText(device.ws, signal.frame);
+      } else if (signal.kind === 'logout') {
+        this.#endSessions(signal.userId, signal.session);
       } else {
         for (const device of devices) {
           if (!this.#options.singleDevice && device.device !== signal.device) continue;
@@ -663,6 +703,8 @@ export class ImHub {
     for (const [ws, seen] of this.#seen) if (seen < idleSince) ws.terminate();
     for (const devices of this.#users.values()) {
       for (const device of devices.values()) {
+        if (device.checkAt !== undefined && device.checkAt <= now && !device.checking)
+          void this.#checkSession(device);
         void this.#saveCursor(device);
         for (const entry of device.inFlight.values()) {
           if (entry.tries >= this.#options.maxResends || now - entry.sentAt < this.#options.resendMs)
@@ -674,6 +716,26 @@ export class ImHub {
         }
       }
     }
+  }
+
+  /** A session-bound login past its session's expiry: still a live session (the verifier says), or closed. */
+  async #checkSession(device: ImDevice): Promise<void> {
+    device.checking = true;
+    let verdict: LoginVerdict;
+    try {
+      verdict = await this.#verify(device.login);
+    } catch (err) {
+      this.#logger?.warn({ err }, 'IM session check failed');
+      verdict = { ok: false, code: imHutongCodes.verifyUnavailable };
+    } finally {
+      device.checking = false;
+    }
+    if (this.#byWs.get(device.ws) !== device) return; // gone meanwhile
+    const now = Date.now();
+    if (verdict.ok)
+      device.checkAt = verdict.expiresAt === undefined ? undefined : Math.max(verdict.expiresAt, now + 1000);
+    else if (verdict.code === imHutongCodes.verifyUnavailable) device.checkAt = now + SESSION_RETRY_MS;
+    else this.#end(device, imCloseCodes.sessionExpired, 'session expired');
   }
 
   #send(ws: WebSocket, frame: Protocal): void {
@@ -688,7 +750,7 @@ export class ImHub {
   }
 
   #sendText(ws: WebSocket, text: string): void {
-    if (ws.readyState === WebSocket.OPEN) ws.send(text);
+    this.#budget.send(ws, text);
   }
 }
 

@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { imTypes } from '@hutong/protocol/im';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
 import { RedisBroker } from '../../src/brokers/redis-broker.js';
-import { IM_PATH, imExtensionTypes } from '../../src/im/im-hub.js';
+import { IM_PATH, type ImHub, imCloseCodes, imExtensionTypes } from '../../src/im/im-hub.js';
 import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
-import { type Cluster, createCluster } from '../../src/testing/index.js';
+import { type Cluster, createCluster, until } from '../../src/testing/index.js';
 import { type Frame, online, startIm, testVerifyLogin } from './im-fixtures.js';
 
 const redis = await service('redis');
@@ -21,7 +21,25 @@ const isData = (f: Frame) => f.type === imTypes.data;
  * What every IM cluster does: `url(n)` is node n's IM endpoint (of three), `killLast()` makes the
  * last node go away (its sockets drop, it leaves the cluster).
  */
-function imClusterTests(url: (n: number) => string, killLast: () => Promise<void>) {
+function imClusterTests(
+  url: (n: number) => string,
+  killLast: () => Promise<void>,
+  hub: (n: number) => ImHub,
+) {
+  test('a logout on one node closes that token’s connection on another (4401)', async () => {
+    const gone = (await online(url(1), 'dora', { extra: '{"deviceId":"phone"}' })).client;
+    let code: number | undefined;
+    void gone.closed.then((c) => {
+      code = c;
+    });
+    // Told again until node 2's presence is known on node 1 (an at-most-once signal, idempotent).
+    await until(() => {
+      if (code === undefined) hub(0).endSession('dora', 'token-dora');
+      return code !== undefined;
+    }, 'closed by the logout on another node');
+    assert.equal(code, imCloseCodes.loggedOut);
+  });
+
   test('a message crosses nodes; the recipient’s ACK comes back as a receipt', async () => {
     const alice = (await online(url(0), 'alice')).client;
     const bob = (await online(url(1), 'bob')).client;
@@ -94,6 +112,7 @@ describe('IM cluster: three nodes in process (createCluster, one LocalBus)', () 
   imClusterTests(
     (n) => `${cluster.urls[n]!.replace(/^http/, 'ws')}${IM_PATH}`,
     () => cluster.nodes.at(-1)!.close(),
+    (n) => cluster.nodes[n]!.im,
   );
 });
 
@@ -125,5 +144,6 @@ describe('IM cluster: three nodes over Redis', { skip: redis.skip }, () => {
       await dead.im.close();
       await dead.broker.close();
     },
+    (n) => nodes[n]!.im.hub,
   );
 });

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { WebSocket } from 'ws';
+
+/**
+ * What one IM connection may cost the server (docs/im.md#limits). Each can be changed with the
+ * ImHub option of the same name.
+ */
+export const imLimitDefaults = {
+  /** Frames a connection may send before its login is accepted, at once… */
+  preLoginBurst: 10,
+  /** …and then per second. Over it the connection is closed (imCloseCodes.unloggedFlood). */
+  preLoginPerSecond: 5,
+  /**
+   * Bytes the server may have queued for one socket (not yet taken by the kernel). A send that
+   * would pass it closes the socket instead (imCloseCodes.slowConsumer). 1 MiB: 16 full frames.
+   */
+  maxBufferedBytes: 1024 * 1024,
+  /** Devices of one user connected to one node; a login of one more is refused (1028). */
+  maxDevicesPerUser: 10,
+  /** Read receipts (type 61) per connection per second, bursts of twice that (then 1430). */
+  maxReadsPerSecond: 10,
+} as const;
+
+/** A WebSocket frame's header is at most 14 bytes: counted with the payload against the limit. */
+const FRAME_HEADER_BYTES = 14;
+
+/**
+ * A token bucket: `burst` tokens, full at first, refilled at `rate` per second up to `burst`. A
+ * client pacing itself under the rate is not refused when the network delivers frames in bunches.
+ */
+export class TokenBucket {
+  #tokens: number;
+  #at: number;
+
+  constructor(
+    readonly rate: number,
+    readonly burst: number,
+    now = Date.now(),
+  ) {
+    this.#tokens = burst;
+    this.#at = now;
+  }
+
+  /** Takes a token; false when there is none now. */
+  take(now = Date.now()): boolean {
+    this.#tokens = Math.min(this.burst, this.#tokens + (Math.max(0, now - this.#at) * this.rate) / 1000);
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * Writes IM frames within a byte budget per socket: a socket whose queued bytes (`bufferedAmount`)
+ * plus the frame would pass `maxBytes` is not written to; `overflow` closes it. So the server
+ * never holds more than `maxBytes` for a client that does not read, logged in or not.
+ */
+export class SendBudget {
+  /** The most bytes any socket had queued after a write (metrics, tests). */
+  peakBuffered = 0;
+
+  constructor(
+    readonly maxBytes: number,
+    readonly overflow: (ws: WebSocket) => void,
+  ) {}
+
+  /** True when written; false when the socket is not open or was over its budget (then closed). */
+  send(ws: WebSocket, text: string): boolean {
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    if (ws.bufferedAmount + Buffer.byteLength(text) + FRAME_HEADER_BYTES > this.maxBytes) {
+      this.overflow(ws);
+      return false;
+    }
+    ws.send(text);
+    if (ws.bufferedAmount > this.peakBuffered) this.peakBuffered = ws.bufferedAmount;
+    return true;
+  }
+}
+
+/**
+ * What a device remembers of its login token to match a logout: a SHA-256, so signals between
+ * nodes never carry a session key.
+ */
+export const sessionIdOf = (token: string): string => createHash('sha256').update(token).digest('base64url');
