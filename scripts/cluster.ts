@@ -21,7 +21,7 @@ export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(
 );
 
 export const clusterApp = { appid: 'wx5e1a7c0ffee00001', secret: 'cluster-test-secret' };
-export const clusterSignatureKey = 'cluster-tunnel-signature-key';
+export const clusterSignatureKey = 'cluster-tunnel-signature-key-4fT9qW2z';
 
 export interface ClusterOptions {
   nodes?: number;

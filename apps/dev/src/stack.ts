@@ -1,16 +1,12 @@
 import { type ChatRoom, type Demos, type RegisterDemosOptions, registerDemos } from '@hutong/demos';
 import { hutongFastify } from '@hutong/node-sdk/fastify';
-import { type AppCredentials, createHutong, type Hutong, loadConfigWithFile } from '@hutong/server';
+import { createHutong, devApp, devTunnelSignatureKey, type Hutong, loadConfigWithFile } from '@hutong/server';
 import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
-/** The development app, known to the embedded simulator. Never use these outside development. */
-export const devApp: AppCredentials = {
-  appid: 'wx7e57d3a0f1c2b4d8',
-  secret: 'hutong-dev-secret-do-not-deploy',
-};
-export const devTunnelSignatureKey = 'hutong-dev-tunnel-signature-key';
+/** The development app and tunnel key (`hutong start` refuses both: they are published here). */
+export { devApp, devTunnelSignatureKey };
 
 export interface DevStack {
   url: string;

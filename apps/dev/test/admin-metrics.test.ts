@@ -94,6 +94,15 @@ describe('metrics and dashboard stats', () => {
     }
   });
 
+  test('the scheme is case-insensitive (RFC 7235): bearer and BEARER work too', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const response = await fetch(`${stack.url}/admin/api/stats`, {
+        headers: { authorization: `${scheme} ${TOKEN}` },
+      });
+      assert.equal(response.status, 200, scheme);
+    }
+  });
+
   test('count tunnels, rooms, messages, logins by outcome, IM devices and errors by code', async () => {
     const before = await metrics();
     assert.match(before, /^# TYPE hutong_tunnels gauge$/m);

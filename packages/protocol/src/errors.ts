@@ -88,6 +88,18 @@ export const errorRegistry = {
     message: 'The tunnel server cannot be reached or refused the call',
   },
   ERR_TUNNEL_LIMIT: { status: 429, retry: true, wafer1: 1014, message: 'Too many tunnels' },
+  ERR_TUNNEL_RESUME: {
+    status: 403,
+    retry: false,
+    wafer1: 1003,
+    message: 'The tunnel resume secret is missing or wrong',
+  },
+  ERR_TUNNEL_RECEIVE_HOST: {
+    status: 403,
+    retry: false,
+    wafer1: 1003,
+    message: 'The receiveUrl host is not allowed',
+  },
   ERR_TUNNEL_DELIVERY: {
     status: 502,
     retry: true,

@@ -5,21 +5,25 @@
  *   hutong start [--config FILE]          run the server (SIGTERM drains, SIGHUP reloads TLS)
  *   hutong config check [--config FILE]   validate the configuration and print it, secrets hidden
  *   hutong config schema                  print the config file's JSON Schema
+ *   hutong config secret                  print a fresh random key (tunnel key, admin token)
  *
  * The file defaults to `$HUTONG_CONFIG`, else `./hutong.config.json` when it exists. The
- * environment wins over the file. Exit codes: 0 fine, 2 configuration error, 3 a database or
+ * environment wins over the file. `start` and `config check` refuse published development secrets
+ * and weak keys (config/secrets.ts); the development stack (`npm start`) does not. Exit codes: 0 fine, 2 configuration error, 3 a database or
  * Redis still unreachable after HUTONG_START_TIMEOUT_MS, 1 anything else.
  */
 import { existsSync } from 'node:fs';
 import { ConfigError } from './config/config.js';
 import { configFileSchema, describeConfig, loadConfigWithFile } from './config/config-file.js';
+import { assertSafeSecrets, newSecret } from './config/secrets.js';
 import { createHutong } from './hutong.js';
 import { handleSignals } from './signals.js';
 import { StartupError } from './startup.js';
 
 const usage = `usage: hutong start [--config FILE]
        hutong config check [--config FILE]
-       hutong config schema`;
+       hutong config schema
+       hutong config secret`;
 
 const required = `hutong start needs at least HUTONG_APPID and HUTONG_APP_SECRET (or HUTONG_APPS) and
 HUTONG_TUNNEL_SIGNATURE_KEY, in the environment or a config file (--config FILE; \`hutong config schema\`
@@ -42,9 +46,14 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(configFileSchema, null, 2)}\n`);
     return 0;
   }
+  if (command === 'config' && sub === 'secret') {
+    process.stdout.write(`${newSecret()}\n`);
+    return 0;
+  }
   if (command === 'config' && sub === 'check') {
     const file = configFile(args);
     const config = await loadConfigWithFile(file);
+    assertSafeSecrets(config);
     process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
     process.stderr.write(
       `configuration ok${file ? ` (${file} and the environment)` : ' (the environment)'}\n`,
@@ -52,7 +61,9 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (command === 'start') {
-    const hutong = await createHutong(await loadConfigWithFile(configFile(args)));
+    const config = await loadConfigWithFile(configFile(args));
+    assertSafeSecrets(config);
+    const hutong = await createHutong(config);
     await hutong.listen();
     handleSignals(hutong);
     hutong.logger.info({ url: hutong.publicUrl, node: hutong.nodeStats.view().node }, 'Hutong ready');

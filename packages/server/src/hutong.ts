@@ -11,6 +11,7 @@ import { HttpWeChatApi } from './auth/wechat-api.js';
 import { LocalBroker } from './brokers/local-broker.js';
 import { RedisBroker } from './brokers/redis-broker.js';
 import { type HutongConfig, loadTls } from './config/config.js';
+import { redactQuery } from './config/redact.js';
 import { type DriverName, driverOf, loadDriver } from './drivers.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
@@ -123,13 +124,6 @@ async function pingRedis(url: string): Promise<void> {
   }
 }
 
-const SECRET_QUERY = /([?&](?:secret|js_code|code|access_token|signature)=)[^&#]*/gi;
-
-/** A URL with the values of secret-bearing query parameters replaced. */
-export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
-}
-
 interface RequestLike {
   method?: string;
   url?: string;
@@ -148,7 +142,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     serializers: {
       req: (req: RequestLike) => ({
         method: req.method,
-        url: redactUrl(req.url ?? ''),
+        url: redactQuery(req.url ?? ''),
         host: req.headers?.['host'],
         remoteAddress: req.socket?.remoteAddress,
         remotePort: req.socket?.remotePort,
@@ -239,6 +233,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
       await Promise.all([store.ping(), broker.ping()]);
     },
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
+    ...(config.authCallers ? { authCallers: config.authCallers } : {}),
   });
   let publicUrl = config.publicUrl;
   const router = new TunnelRouter(
@@ -285,12 +280,15 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     onError: (code, message) => errors.record(`im:${code}`, 'im', message),
   });
   upgrades.register(IM_PATH, im.handleUpgrade);
+  // A logout closes the IM connections logged in with that session, on every node.
+  auth.onSessionsEnded((ended) => im.endSession(ended.openid, 'skey' in ended ? ended.skey : undefined));
   app.register(imRoutes, { prefix: IM_PATH, store: imStore, auth, keys: [config.tunnelSignatureKey] });
   app.server.on('upgrade', upgrades.handle);
   app.register(tunnelRoutes, {
     prefix: '/tunnel',
     router,
     keys: [config.tunnelSignatureKey],
+    ...(config.tunnelReceiveHosts ? { receiveHosts: config.tunnelReceiveHosts } : {}),
     webhook: {
       logger,
       retryDelaysMs: config.webhookRetryDelaysMs,

@@ -5,7 +5,7 @@
  * The seams' interfaces and helpers come from `@hutong/core`, re-exported here.
  */
 export * from '@hutong/core';
-export { type AuthOptions, AuthService, authDefaults } from './auth/auth-service.js';
+export { type AuthOptions, AuthService, authDefaults, type SessionsEnded } from './auth/auth-service.js';
 export { type RateLimit, RateLimiter } from './auth/rate-limiter.js';
 export { type UserDataChecks, type VerifiedUserData, verifyUserData } from './auth/user-data.js';
 export { HttpWeChatApi, type HttpWeChatApiOptions, wxErrorToHutong } from './auth/wechat-api.js';
@@ -13,7 +13,17 @@ export { LocalBroker, LocalBus } from './brokers/local-broker.js';
 export { RedisBroker, type RedisBrokerOptions } from './brokers/redis-broker.js';
 export { type ConfigDefaults, ConfigError, type HutongConfig, loadConfig } from './config/config.js';
 export { configFileSchema, describeConfig, loadConfigWithFile } from './config/config-file.js';
-export { type CreateHutongOptions, createHutong, createLogger, type Hutong, redactUrl } from './hutong.js';
+export { redactQuery, redactUrl } from './config/redact.js';
+export {
+  assertSafeSecrets,
+  devApp,
+  devTunnelSignatureKey,
+  entropyBits,
+  newSecret,
+  secretRules,
+  unsafeSecrets,
+} from './config/secrets.js';
+export { type CreateHutongOptions, createHutong, createLogger, type Hutong } from './hutong.js';
 export { createMessageStore, type MessageStoreOptions } from './im/create-message-store.js';
 export { IM_PATH, type ImHooks, ImHub, type ImHubOptions, type LoginVerdict } from './im/im-hub.js';
 export type { ImWebhookOptions } from './im/im-webhook.js';

@@ -18,7 +18,7 @@ import {
 
 const root = new URL('../../../', import.meta.url).pathname;
 const base = {
-  tunnel: { signatureKey: 'tunnel-key-from-the-file' },
+  tunnel: { signatureKey: 'tunnel-key-from-the-file-7fQ2xLp9ZkW3' },
   appid: 'wx0123456789abcdef',
   appSecret: 'app-secret-from-the-file',
 };
@@ -127,7 +127,7 @@ describe('hutong.config.json', () => {
     });
     const text = JSON.stringify(describeConfig(await loadConfigWithFile(path, {})));
     for (const secret of [
-      'tunnel-key-from-the-file',
+      'tunnel-key-from-the-file-7fQ2xLp9ZkW3',
       'app-secret-from-the-file',
       'admin-token-0123456789abcdef',
       'hunter2',

@@ -49,6 +49,19 @@ test('stores, several apps, booleans, secrets from files', () => {
   });
 });
 
+test('business-server addresses for /auth and tunnel receive hosts are lists, checked at load', () => {
+  const config = loadConfig({
+    ...base,
+    HUTONG_AUTH_CALLERS: '10.0.0.5, 10.1.0.0/16,::1',
+    HUTONG_TUNNEL_RECEIVE_HOSTS: 'Biz.Example.com, *.internal.example.com,10.0.0.7:8443',
+  });
+  assert.deepEqual(config.authCallers, ['10.0.0.5', '10.1.0.0/16', '::1']);
+  assert.deepEqual(config.tunnelReceiveHosts, ['biz.example.com', '*.internal.example.com', '10.0.0.7:8443']);
+  const open = loadConfig(base);
+  assert.equal(open.authCallers, undefined);
+  assert.equal(open.tunnelReceiveHosts, undefined);
+});
+
 test('bad values are refused with the key named', () => {
   const cases: [Record<string, string>, string][] = [
     [{ ...base, PORT: 'eighty' }, 'PORT'],
@@ -62,6 +75,10 @@ test('bad values are refused with the key named', () => {
     [{ ...base, HUTONG_APPS: 'nocolon' }, 'HUTONG_APPS'],
     [{ HUTONG_APPID: 'wx1', HUTONG_APP_SECRET: 's' }, 'HUTONG_TUNNEL_SIGNATURE_KEY'],
     [{ ...base, HUTONG_APP_SECRET_FILE: '/nonexistent/secret' }, 'HUTONG_APP_SECRET_FILE'],
+    [{ ...base, HUTONG_AUTH_CALLERS: '10.0.0.1, nginx' }, 'HUTONG_AUTH_CALLERS'],
+    [{ ...base, HUTONG_AUTH_CALLERS: '10.0.0.0/33' }, 'HUTONG_AUTH_CALLERS'],
+    [{ ...base, HUTONG_TUNNEL_RECEIVE_HOSTS: 'https://biz.example.com/' }, 'HUTONG_TUNNEL_RECEIVE_HOSTS'],
+    [{ ...base, HUTONG_TUNNEL_RECEIVE_HOSTS: ' , ' }, 'HUTONG_TUNNEL_RECEIVE_HOSTS'],
   ];
   for (const [env, key] of cases) {
     assert.throws(

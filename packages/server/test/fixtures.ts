@@ -11,6 +11,8 @@ import { HttpWeChatApi } from '../src/auth/wechat-api.js';
 import { createSessionStore } from '../src/stores/index.js';
 
 export const testApp = { appid: 'wx1111111111111111', secret: 'test-secret-1' };
+/** A tunnel key `hutong start` accepts (32+ characters, not repetitive), for tests of the CLI. */
+export const cliTunnelKey = 'test-tunnel-key-Vq8mZ2rT5xLw9pKc3nB7';
 export const otherApp = { appid: 'wx2222222222222222', secret: 'test-secret-2' };
 
 export interface UserDataReply {

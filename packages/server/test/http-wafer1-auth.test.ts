@@ -129,3 +129,62 @@ describe('Wafer 1 auth server API at /auth', () => {
     assert.equal((await call(envelope('qcloud.cam.id_skey', { code }))).returnCode, 0);
   });
 });
+
+describe('/auth: the per-address login limit and the business-server list', () => {
+  const login = (url: string, code: string) =>
+    fetch(`${url}/auth`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        version: 1,
+        componentName: 'MA',
+        interface: { interfaceName: 'qcloud.cam.id_skey', para: { code } },
+      }),
+    }).then((r) => r.json() as Promise<{ returnCode: number; returnMessage: string }>);
+
+  test('garbage codes from one address are limited before they reach WeChat', async () => {
+    const f = await startAuth({ loginRatePerIp: { limit: 3, windowMs: 60_000 } });
+    const app = createHttpServer({ auth: f.auth });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const answers = [];
+      for (let i = 0; i < 5; i += 1) answers.push(await login(url, `garbage-${i}`));
+      assert.deepEqual(
+        answers.map((a) => a.returnMessage.split(':')[0]),
+        [
+          'ERR_WX_CODE_INVALID',
+          'ERR_WX_CODE_INVALID',
+          'ERR_WX_CODE_INVALID',
+          'ERR_RATE_LIMITED',
+          'ERR_RATE_LIMITED',
+        ],
+      );
+      assert.equal(f.auth.logins.get('ERR_RATE_LIMITED'), 2);
+    } finally {
+      await app.close();
+      await f.close();
+    }
+  });
+
+  test('listed business servers skip the address limit; others are refused', async () => {
+    const f = await startAuth({ loginRatePerIp: { limit: 1, windowMs: 60_000 } });
+    const listedApp = createHttpServer({ auth: f.auth, authCallers: ['127.0.0.0/8'] });
+    const otherApp = createHttpServer({ auth: f.auth, authCallers: ['10.1.2.3'] });
+    const listed = await listedApp.listen({ port: 0, host: '127.0.0.1' });
+    const other = await otherApp.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        const { code } = await f.sim.login();
+        assert.equal((await login(listed, code)).returnCode, 0, 'many users behind one business server');
+      }
+      const { code } = await f.sim.login();
+      const refused = await login(other, code);
+      assert.equal(refused.returnCode, 1003);
+      assert.match(refused.returnMessage, /^ERR_FORBIDDEN/);
+    } finally {
+      await listedApp.close();
+      await otherApp.close();
+      await f.close();
+    }
+  });
+});

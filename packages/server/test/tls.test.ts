@@ -14,7 +14,7 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createHutong, type Hutong } from '../src/hutong.js';
-import { testEnv } from './fixtures.js';
+import { cliTunnelKey, testEnv } from './fixtures.js';
 
 function makeCert(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
@@ -115,7 +115,13 @@ describe('TLS', () => {
       ['--conditions=hutong-src', '--import', 'tsx', 'packages/server/src/cli.ts', 'start'],
       {
         cwd: new URL('../../../', import.meta.url).pathname,
-        env: { PATH: process.env['PATH'] ?? '', ...env(files), PORT: String(port), HUTONG_LOG_LEVEL: 'info' },
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          ...env(files),
+          HUTONG_TUNNEL_SIGNATURE_KEY: cliTunnelKey,
+          PORT: String(port),
+          HUTONG_LOG_LEVEL: 'info',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -23,12 +23,34 @@ const mark = (appId = appid, ageS = 0) => ({ appid: appId, timestamp: Math.floor
 
 test('good encrypted data: openId forced to the code2Session one, profile extracted', () => {
   const result = verifyUserData(
-    encrypted({ nickName: 'A', avatarUrl: 'u', unionId: 'un1', watermark: mark() }),
+    encrypted({ openId: openid, nickName: 'A', avatarUrl: 'u', unionId: 'un1', watermark: mark() }),
     checks,
   );
   assert.equal(result.userInfo.openId, openid);
   assert.deepEqual(result.profile, { nickName: 'A', avatarUrl: 'u' });
   assert.equal(result.unionId, 'un1');
+});
+
+test('a unionId counts only beside its openId: none without one, none from a tampered IV', () => {
+  const noOpenId = verifyUserData(
+    encrypted({ nickName: 'A', unionId: 'un-planted', watermark: mark() }),
+    checks,
+  );
+  assert.equal(noOpenId.unionId, undefined);
+  assert.equal(noOpenId.profile.nickName, 'A');
+  // CBC: flipping IV bits flips the same bits of the first plaintext block. An attacker who knows
+  // the data begins '{"openId":' can turn the key into '{"xpenId":' and keep the rest, unionId too.
+  const payload = { openId: openid, unionId: 'un-real', watermark: mark() };
+  const data = encryptUserData(JSON.stringify(payload), sessionKey, iv);
+  const tampered = Buffer.from(iv, 'base64');
+  tampered[2]! ^= 'o'.charCodeAt(0) ^ 'x'.charCodeAt(0);
+  const result = verifyUserData(
+    { kind: 'encrypted', encryptedData: data, iv: tampered.toString('base64') },
+    checks,
+  );
+  assert.equal(result.userInfo.openId, openid);
+  assert.equal(result.unionId, undefined);
+  assert.equal(verifyUserData({ kind: 'encrypted', encryptedData: data, iv }, checks).unionId, 'un-real');
 });
 
 test('watermark of another app, missing watermark', () => {

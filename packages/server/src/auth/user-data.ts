@@ -68,6 +68,8 @@ export function verifyUserData(input: UserDataInput, checks: UserDataChecks): Ve
   }
   const userInfo: WxUserInfo = { ...info, openId: checks.openid };
   const result: VerifiedUserData = { userInfo, profile: profileOf(info) };
-  if (info.unionId) result.unionId = info.unionId;
+  // A unionId is trusted only beside the openId it belongs to: data without an openId (a profile,
+  // or a ciphertext whose IV was tampered with) could otherwise plant a chosen unionId.
+  if (info.unionId && info.openId === checks.openid) result.unionId = info.unionId;
   return result;
 }

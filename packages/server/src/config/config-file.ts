@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { decode } from '@hutong/protocol/schemas';
 import { Kind, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import { type ConfigDefaults, ConfigError, type HutongConfig, loadConfig } from './config.js';
+import { redactUrl } from './redact.js';
 
 type Leaf = 'string' | 'integer' | 'boolean' | 'integers' | 'apps';
 
@@ -22,6 +23,11 @@ export const configKeys: Record<string, readonly [env: string, leaf: Leaf, doc: 
   logLevel: ['HUTONG_LOG_LEVEL', 'string', 'pino level'],
   nodeId: ['HUTONG_NODE_ID', 'string', "this node's name in the cluster"],
   trustProxy: ['HUTONG_TRUST_PROXY', 'string', 'proxies whose X-Forwarded-* headers are believed'],
+  'auth.callers': [
+    'HUTONG_AUTH_CALLERS',
+    'string',
+    'business servers (addresses, CIDRs) allowed to call the Wafer 1 auth API /auth',
+  ],
   adminToken: ['HUTONG_ADMIN_TOKEN', 'string', 'bearer token for /metrics and /admin'],
   adminTokenFile: ['HUTONG_ADMIN_TOKEN_FILE', 'string', 'a file holding the admin token'],
   appid: ['HUTONG_APPID', 'string', "the mini program's appid"],
@@ -52,6 +58,11 @@ export const configKeys: Record<string, readonly [env: string, leaf: Leaf, doc: 
     'a file holding the signature key',
   ],
   'tunnel.heartbeat': ['HUTONG_TUNNEL_HEARTBEAT', 'integer', 'seconds, sent to clients as timeout:N'],
+  'tunnel.receiveHosts': [
+    'HUTONG_TUNNEL_RECEIVE_HOSTS',
+    'string',
+    'hosts tunnel events may be sent to (get/wsurl receiveUrl), comma-separated; unset: any',
+  ],
   'tunnel.webhookRetryMs': ['HUTONG_WEBHOOK_RETRY_MS', 'integers', 'waits before each webhook retry'],
   'broker.kind': ['HUTONG_BROKER', 'string', 'local or redis'],
   'broker.url': ['HUTONG_BROKER_URL', 'string', "the broker's Redis"],
@@ -217,15 +228,16 @@ export async function loadConfigWithFile(
   }
 }
 
-/** The configuration as `hutong config check` prints it: secrets and URL passwords replaced. */
+/** The configuration as `hutong config check` prints it: secrets and every URL credential replaced. */
 export function describeConfig(config: HutongConfig): Record<string, unknown> {
-  const hideUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:[redacted]@');
   const copy = structuredClone(config) as HutongConfig & Record<string, unknown>;
   copy.apps = config.apps.map((app) => ({ appid: app.appid, secret: '[redacted]' }));
   copy.tunnelSignatureKey = '[redacted]';
   if (config.adminToken) copy.adminToken = '[redacted]';
-  for (const holder of [copy.store, copy.broker, copy.im.store] as { url?: unknown }[]) {
-    if (typeof holder.url === 'string') holder.url = hideUrl(holder.url);
+  for (const holder of [copy.store, copy.broker, copy.im.store, copy.im.webhook ?? {}] as {
+    url?: unknown;
+  }[]) {
+    if (typeof holder.url === 'string') holder.url = redactUrl(holder.url);
   }
   return copy;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { AppCredentials } from '@hutong/core';
+import { addressList } from '../http/address-list.js';
 import type { SessionStoreOptions } from '../stores/index.js';
 
 /** Everything the server reads from its environment. `docs/configuration.md` lists each key. */
@@ -31,8 +32,12 @@ export interface HutongConfig {
   webhookRetryDelaysMs: number[];
   /** Heartbeat period sent to tunnel clients as `timeout:N`, seconds. */
   tunnelHeartbeatSeconds: number;
+  /** The hosts tunnel events may be POSTed to (`receiveUrl` of `get/wsurl`); unset: any host. */
+  tunnelReceiveHosts: string[] | undefined;
   /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs). */
   trustProxy: string | undefined;
+  /** Business servers allowed to call the Wafer 1 auth API `/auth`; unset: any caller. */
+  authCallers: string[] | undefined;
   im: {
     /** Where IM messages live: a SQLite file (default), or MySQL/PostgreSQL. */
     store: { kind: 'sqlite'; file: string } | { kind: 'mysql' | 'postgres'; url: string };
@@ -226,6 +231,40 @@ function delays(env: Env, key: string, fallback: number[]): number[] {
   return values;
 }
 
+/**
+ * A comma-separated list of hosts (`biz.example.com`, `biz.example.com:8443`, `*.example.com`,
+ * `10.0.0.5`, `[::1]`), lowercased.
+ */
+function hosts(env: Env, key: string): string[] | undefined {
+  const raw = read(env, key);
+  if (raw === undefined) return undefined;
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = entries.find((entry) => !/^(\*\.)?(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(entry));
+  if (bad !== undefined || entries.length === 0) {
+    throw new ConfigError(key, `expected host names separated by commas, got "${bad ?? raw}"`);
+  }
+  return entries;
+}
+
+/** A comma-separated list of addresses and CIDR ranges, checked now. */
+function addresses(env: Env, key: string): string[] | undefined {
+  const raw = read(env, key);
+  if (raw === undefined) return undefined;
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    addressList(entries);
+  } catch (error) {
+    throw new ConfigError(key, `expected IP addresses or CIDR ranges: ${(error as Error).message}`);
+  }
+  return entries;
+}
+
 function broker(env: Env): HutongConfig['broker'] {
   const kind = read(env, 'HUTONG_BROKER') ?? 'local';
   if (kind === 'local') return { kind };
@@ -271,10 +310,12 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
     loginRatePerUser: int(env, 'HUTONG_LOGIN_RATE_PER_USER', 20),
     tunnelSignatureKey,
     tunnelHeartbeatSeconds: int(env, 'HUTONG_TUNNEL_HEARTBEAT', 15, 1),
+    tunnelReceiveHosts: hosts(env, 'HUTONG_TUNNEL_RECEIVE_HOSTS'),
     webhookRetryDelaysMs: delays(env, 'HUTONG_WEBHOOK_RETRY_MS', [200, 1000, 3000]),
     broker: broker(env),
     nodeId: read(env, 'HUTONG_NODE_ID'),
     trustProxy: read(env, 'HUTONG_TRUST_PROXY'),
+    authCallers: addresses(env, 'HUTONG_AUTH_CALLERS'),
     im: {
       store: imStore(env, dataDir, sessions),
       idleSeconds: int(env, 'HUTONG_IM_IDLE', 20, 3),

@@ -5,11 +5,14 @@ import { HutongError } from '@hutong/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 import type { ErrorLog } from '../metrics/error-log.js';
+import { addressList } from './address-list.js';
 import { apiRoutes } from './api-routes.js';
 import { wafer1AuthRoutes } from './wafer1-auth-routes.js';
 
 export interface HttpServerOptions {
   auth: AuthService;
+  /** Addresses and CIDR ranges of the business servers allowed to call `/auth` (Wafer 1). */
+  authCallers?: readonly string[];
   /** A pino logger; none means silent. */
   logger?: FastifyBaseLogger;
   /** Largest JSON body, bytes. Default 64 KiB. */
@@ -100,7 +103,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       return reply.code(503).send(apiErrorBody(asHutongError(error)));
     }
   });
-  app.register(wafer1AuthRoutes, { prefix: '/auth', auth: options.auth });
+  app.register(wafer1AuthRoutes, {
+    prefix: '/auth',
+    auth: options.auth,
+    ...(options.authCallers ? { callers: addressList(options.authCallers) } : {}),
+  });
   app.register(apiRoutes, { prefix: '/api/v1', auth: options.auth });
   return app;
 }

@@ -1,3 +1,4 @@
+import type { BlockList } from 'node:net';
 import { asHutongError, sessionSecondsLeft, userDataFrom, wxUserInfoOf } from '@hutong/core';
 import {
   decode,
@@ -11,11 +12,19 @@ import {
 } from '@hutong/protocol/schemas';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
+import { listed } from './address-list.js';
 
 export interface Wafer1AuthOptions {
   auth: AuthService;
   /** Largest accepted request body, bytes. */
   bodyLimit?: number;
+  /**
+   * The business servers allowed to call (`HUTONG_AUTH_CALLERS`): others get ERR_FORBIDDEN. Their
+   * logins skip the per-address limit (every user of a business server shares its address); the
+   * per-user limit still applies. Unset: anyone may call, and logins count against the caller's
+   * address.
+   */
+  callers?: BlockList;
 }
 
 function reply<T>(returnCode: number, returnMessage: string, returnData: T | ''): Wafer1Response<T> {
@@ -26,7 +35,15 @@ export function wafer1Error(error: HutongError): Wafer1Response<unknown> {
   return reply(error.wafer1Code, `${error.code}: ${error.message}`, '');
 }
 
-async function handle(auth: AuthService, body: unknown): Promise<Wafer1Response<unknown>> {
+/**
+ * `ip`: the caller's address when the per-address login limit applies to it; undefined for a
+ * configured business server (`callers`), whose users are limited per user instead.
+ */
+async function handle(
+  auth: AuthService,
+  body: unknown,
+  ip: string | undefined,
+): Promise<Wafer1Response<unknown>> {
   const json = parseJson(typeof body === 'string' ? body : '');
   if (!json.ok) throw json.error;
   const envelope = decode(Wafer1Envelope, json.value);
@@ -43,8 +60,8 @@ async function handle(auth: AuthService, body: unknown): Promise<Wafer1Response<
     if (!login.ok) throw login.error;
     const userData = userDataFrom({ encryptedData: login.value.encrypt_data, iv: login.value.iv });
     const result = await auth.login({
-      // The caller is a business server, not the user: no per-address limit here (per-user applies).
       code: login.value.code,
+      ...(ip ? { ip } : {}),
       ...(appid ? { appid } : {}),
       ...(userData ? { userData } : {}),
     });
@@ -80,7 +97,13 @@ export const wafer1AuthRoutes: FastifyPluginAsync<Wafer1AuthOptions> = async (
     if (hutong.code === 'ERR_INTERNAL') request.log.error({ err: error }, 'auth request failed');
     return res.code(200).send(wafer1Error(hutong));
   });
-  const route = async (request: { body: unknown }) => handle(options.auth, request.body);
+  const { callers } = options;
+  const route = async (request: { body: unknown; ip: string }) => {
+    if (callers && !listed(callers, request.ip)) {
+      throw new HutongError('ERR_FORBIDDEN', 'This address may not call the auth API');
+    }
+    return handle(options.auth, request.body, callers ? undefined : request.ip);
+  };
   app.post('/', { bodyLimit }, route);
   app.post('/*', { bodyLimit }, route);
 };

@@ -28,7 +28,8 @@ export interface AdminRoutesOptions {
   pageDir?: string;
 }
 
-const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+/** RFC 7235: the auth scheme is case-insensitive (`Bearer`, `bearer`, `BEARER`). */
+const BEARER = /^bearer +([\x21-\x7e]{1,512})$/i;
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, options) => {
   const { token, registry, stats } = options;
