@@ -39,6 +39,8 @@ export function benchConfig(extra: Record<string, string> = {}): HutongConfig {
     HUTONG_APP_SECRET: 'bench',
     HUTONG_TUNNEL_SIGNATURE_KEY: 'bench-key',
     HUTONG_LOG_LEVEL: 'silent',
+    // Every load-generator client comes from 127.0.0.1: no per-address connection cap.
+    HUTONG_CONNECTIONS_PER_IP: '0',
     HUTONG_BROKER: env.HUTONG_BROKER ?? 'local',
     ...(env.HUTONG_NODE_ID ? { HUTONG_NODE_ID: env.HUTONG_NODE_ID } : {}),
     ...extra,

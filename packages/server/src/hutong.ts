@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { BlockList } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
 import type { Broker, MessageStore, SessionStore, WeChatApi } from '@hutong/core';
 import { HutongError } from '@hutong/protocol';
@@ -13,6 +14,7 @@ import { RedisBroker } from './brokers/redis-broker.js';
 import { type HutongConfig, loadTls } from './config/config.js';
 import { redactQuery } from './config/redact.js';
 import { type DriverName, driverOf, loadDriver } from './drivers.js';
+import { addressList } from './http/address-list.js';
 import { createHttpServer, redactedPaths } from './http/server.js';
 import { UpgradeRouter } from './http/upgrade-router.js';
 import { createMessageStore } from './im/create-message-store.js';
@@ -104,6 +106,20 @@ function createImStore(options: HutongConfig['im']['store']): Promise<MessageSto
       : { kind: options.kind, url: options.url },
   );
   return prepared(store, (s) => s.migrate());
+}
+
+/** HUTONG_TRUST_PROXY as an address list, for the upgrade requests Fastify never sees. */
+function trustedProxies(value: string): BlockList | undefined {
+  try {
+    return addressList(
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    );
+  } catch {
+    return undefined; // a proxy-addr keyword (`loopback`): connections count per peer address
+  }
 }
 
 /** One PING on a fresh connection: whether the broker's Redis answers now. */
@@ -251,7 +267,11 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   }
   await router.start();
   const tunnels = router.hub;
-  const upgrades = new UpgradeRouter();
+  const proxies = config.trustProxy ? trustedProxies(config.trustProxy) : undefined;
+  const upgrades = new UpgradeRouter({
+    maxPerAddress: config.connectionsPerIp,
+    ...(proxies ? { trustedProxies: proxies } : {}),
+  });
   upgrades.register(CONNECT_PATH, tunnels.handleUpgrade);
   const imStore = time(
     await untilReachable('IM message store', () => createImStore(config.im.store), waitFor),

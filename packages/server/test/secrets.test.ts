@@ -150,8 +150,8 @@ describe('no credential in what Hutong prints', () => {
 
   test('request URLs in logs lose skeys, tokens, tunnel ids and codes', () => {
     assert.equal(
-      redactQuery('/tunnel/ws?tunnelId=t-1&recover=1&skey=s-1&token=tk&code=c&ok=yes'),
-      '/tunnel/ws?tunnelId=[redacted]&recover=1&skey=[redacted]&token=[redacted]&code=[redacted]&ok=yes',
+      redactQuery('/tunnel/ws?tunnelId=t-1&recover=1&offset=3&resume=r-1&skey=s-1&token=tk&code=c&ok=yes'),
+      '/tunnel/ws?tunnelId=[redacted]&recover=1&offset=3&resume=[redacted]&skey=[redacted]&token=[redacted]&code=[redacted]&ok=yes',
     );
     assert.equal(
       redactUrl('https://api.example.com'),

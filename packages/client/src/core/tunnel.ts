@@ -450,7 +450,7 @@ export class Tunnel {
         this.#onAck(type, content);
         break;
       case 'resume':
-        // Hutong: the secret for resuming this tunnel after a drop; each socket gets a new one.
+        // Hutong: the secret for resuming this tunnel after a drop (each socket is sent it again).
         if (content) this.#resumeSecret = content;
         else this.stats.badFrames += 1;
         break;

@@ -23,6 +23,11 @@ export const configKeys: Record<string, readonly [env: string, leaf: Leaf, doc: 
   logLevel: ['HUTONG_LOG_LEVEL', 'string', 'pino level'],
   nodeId: ['HUTONG_NODE_ID', 'string', "this node's name in the cluster"],
   trustProxy: ['HUTONG_TRUST_PROXY', 'string', 'proxies whose X-Forwarded-* headers are believed'],
+  'limits.connectionsPerIp': [
+    'HUTONG_CONNECTIONS_PER_IP',
+    'integer',
+    'open WebSocket connections per client address (0 = no limit)',
+  ],
   'auth.callers': [
     'HUTONG_AUTH_CALLERS',
     'string',

@@ -23,6 +23,8 @@ export interface HutongConfig {
   userDataMaxAgeMs: number;
   loginRatePerIp: number;
   loginRatePerUser: number;
+  /** Open WebSocket connections (tunnel + IM) per client address; 0: no limit. */
+  connectionsPerIp: number;
   tunnelSignatureKey: string;
   /** Cross-node routing: in-process (one node) or Redis pub/sub (a cluster). */
   broker: { kind: 'local' } | { kind: 'redis'; url: string };
@@ -308,6 +310,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
     userDataMaxAgeMs: int(env, 'HUTONG_USER_DATA_MAX_AGE', 600, 1) * 1000,
     loginRatePerIp: int(env, 'HUTONG_LOGIN_RATE_PER_IP', 60),
     loginRatePerUser: int(env, 'HUTONG_LOGIN_RATE_PER_USER', 20),
+    connectionsPerIp: int(env, 'HUTONG_CONNECTIONS_PER_IP', 1000),
     tunnelSignatureKey,
     tunnelHeartbeatSeconds: int(env, 'HUTONG_TUNNEL_HEARTBEAT', 15, 1),
     tunnelReceiveHosts: hosts(env, 'HUTONG_TUNNEL_RECEIVE_HOSTS'),

@@ -8,7 +8,7 @@ const REDACTED = '[redacted]';
 
 /** Query parameters whose values are secrets: WeChat's, Hutong's own (session, tunnel) and drivers'. */
 const SECRET_QUERY =
-  /([?&](?:secret|js_code|code|access_token|signature|skey|token|tunnelId|password|pass|pwd|key|auth)=)[^&#]*/gi;
+  /([?&](?:secret|js_code|code|access_token|signature|skey|token|tunnelId|resume|password|pass|pwd|key|auth)=)[^&#]*/gi;
 
 /** A URL (or a request path with a query) with the values of secret query parameters replaced. */
 export function redactQuery(url: string): string {

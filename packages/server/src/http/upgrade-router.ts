@@ -1,14 +1,43 @@
 import type { IncomingMessage } from 'node:http';
+import type { BlockList } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { errorRegistry } from '@hutong/protocol';
+import { clientAddress } from './client-address.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void;
 
+export interface UpgradeRouterOptions {
+  /**
+   * Open WebSocket connections (tunnel and IM together) one client address may hold; more are
+   * refused with 429 `ERR_RATE_LIMITED`. 0: no limit. Default 1000: mobile carriers put many
+   * users behind one address (carrier-grade NAT), so the cap bounds one attacker without refusing
+   * a crowd.
+   */
+  maxPerAddress?: number;
+  /** Proxies whose `X-Forwarded-For` names the client (HUTONG_TRUST_PROXY). */
+  trustedProxies?: BlockList;
+}
+
 /**
- * Routes HTTP upgrade requests by path to the WebSocket endpoints (`/tunnel/ws`, later `/im`).
- * Anything else is answered 404 and closed, so no socket is left hanging.
+ * Routes HTTP upgrade requests by path to the WebSocket endpoints (`/tunnel/ws`, `/im`), counting
+ * each client address's open connections against `maxPerAddress`. Anything else is answered 404
+ * and closed, so no socket is left hanging.
  */
 export class UpgradeRouter {
   readonly #routes = new Map<string, UpgradeHandler>();
+  readonly #open = new Map<string, number>();
+  readonly #max: number;
+  readonly #trusted: BlockList | undefined;
+
+  constructor(options: UpgradeRouterOptions = {}) {
+    this.#max = options.maxPerAddress ?? 1000;
+    this.#trusted = options.trustedProxies;
+  }
+
+  /** Open connections of `address` (tests, metrics). */
+  connectionsOf(address: string): number {
+    return this.#open.get(address) ?? 0;
+  }
 
   register(path: string, handler: UpgradeHandler): void {
     this.#routes.set(path, handler);
@@ -24,9 +53,37 @@ export class UpgradeRouter {
       return;
     }
     const handler = this.#routes.get(url.pathname);
-    if (handler) handler(req, socket, head, url);
-    else rejectUpgrade(socket, 404, 'Not Found');
+    if (!handler) {
+      rejectUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    if (this.#max > 0 && !this.#admit(clientAddress(req, this.#trusted), socket)) {
+      const { message } = errorRegistry.ERR_RATE_LIMITED;
+      rejectUpgrade(
+        socket,
+        429,
+        'Too Many Requests',
+        JSON.stringify({
+          error: { code: 'ERR_RATE_LIMITED', message: `${message}: too many connections from this address` },
+        }),
+      );
+      return;
+    }
+    handler(req, socket, head, url);
   };
+
+  /** Counts the connection against its address until it closes; false when the address is full. */
+  #admit(address: string, socket: Duplex): boolean {
+    const open = this.#open.get(address) ?? 0;
+    if (open >= this.#max) return false;
+    this.#open.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (this.#open.get(address) ?? 1) - 1;
+      if (left > 0) this.#open.set(address, left);
+      else this.#open.delete(address);
+    });
+    return true;
+  }
 }
 
 /** Answers an upgrade request with a plain HTTP error and closes the connection. */

@@ -420,8 +420,9 @@ export class TunnelHub {
     ws.tunnel = tunnel;
     this.#budget.send(ws, encodeFrame('timeout', String(this.#options.heartbeatSeconds)));
     if (tunnel.log) {
-      // Each socket of a recoverable tunnel gets its own secret: the previous one is spent.
-      tunnel.resumeSecret = newResumeSecret();
+      // One secret for the tunnel's life, repeated to each of its sockets: a socket killed before
+      // the frame reached the client must not leave it holding a secret the server dropped.
+      tunnel.resumeSecret ??= newResumeSecret();
       this.#budget.send(ws, resumeFrame(tunnel.resumeSecret));
     }
     ws.on('message', this.#listeners.message);

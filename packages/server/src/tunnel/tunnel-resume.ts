@@ -6,8 +6,10 @@ import { safeEqual } from '@hutong/protocol/wechat-crypto';
  * Who may resume a recoverable tunnel (docs/protocols/tunnel.md#message-recovery). The tunnel id
  * travels through the business server and the connect URL, so it is not enough: each socket of a
  * recoverable tunnel gets a resume secret in a `resume:<secret>` frame that only it sees, and a
- * resume (`offset=N`) must present it as `resume=<secret>`. A secret is good for one resume: the
- * resumed socket gets a new one. Only the socket's owner ever saw the secret, so a resume that
+ * resume (`offset=N`) must present it as `resume=<secret>`. The secret lasts as long as the tunnel
+ * and each new socket is sent it again: rotating it would strand a client whose socket died
+ * before the new secret arrived (a flapping mobile network), and recovery exists for exactly that.
+ * It travels in resume URLs, so Hutong's logs redact it. Only the tunnel's owner ever saw it, so a resume that
  * presents it while the server still holds a socket proves that socket stale (half-open after the
  * phone changed networks, which the server would notice only after two heartbeats): the resume
  * replaces it, so no message is lost to the wait. Without the secret a resume changes nothing.
