@@ -292,6 +292,8 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     ...(hooks ? { hooks } : {}),
     verifyLogin: options.imVerifyLogin ?? webhook?.verifyLogin ?? sessionLoginVerifier(auth),
     idleSeconds: config.im.idleSeconds,
+    maxDevicesPerUser: config.im.maxDevicesPerUser,
+    maxBufferedBytes: config.im.maxBufferedBytes,
     singleDevice: config.im.singleDevice,
     ...(options.imMaxMessagesPerSecond === undefined
       ? {}

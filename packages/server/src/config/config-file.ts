@@ -74,6 +74,12 @@ export const configKeys: Record<string, readonly [env: string, leaf: Leaf, doc: 
   'im.store.kind': ['HUTONG_IM_STORE', 'string', 'sqlite, mysql or postgres'],
   'im.store.url': ['HUTONG_IM_STORE_URL', 'string', 'IM store location'],
   'im.idle': ['HUTONG_IM_IDLE', 'integer', 'seconds an IM connection may be silent'],
+  'im.maxDevices': ['HUTONG_IM_MAX_DEVICES', 'integer', 'devices of one user on one node (default 10)'],
+  'im.maxBufferedBytes': [
+    'HUTONG_IM_MAX_BUFFERED_BYTES',
+    'integer',
+    'bytes queued for one IM socket before it is closed as a slow consumer (default 1 MiB)',
+  ],
   'im.singleDevice': ['HUTONG_IM_SINGLE_DEVICE', 'boolean', 'one IM connection per user'],
   'im.webhook.url': ['HUTONG_IM_WEBHOOK_URL', 'string', "the business server's IM webhook"],
   'im.webhook.verify': ['HUTONG_IM_WEBHOOK_VERIFY', 'boolean', 'ask the webhook to verify IM logins'],

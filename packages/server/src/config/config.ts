@@ -47,6 +47,10 @@ export interface HutongConfig {
     idleSeconds: number;
     /** One connection per user (MobileIMSDK's rule) instead of one per device. */
     singleDevice: boolean;
+    /** Devices of one user connected to one node; one more is refused with 1028. */
+    maxDevicesPerUser: number;
+    /** Bytes queued for one IM socket before it is closed as a slow consumer (4507). */
+    maxBufferedBytes: number;
     /** The business server's IM webhook (split mode), and which answers Hutong waits for. */
     webhook: { url: string; verify: boolean; filter: boolean } | undefined;
   };
@@ -323,6 +327,8 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
       store: imStore(env, dataDir, sessions),
       idleSeconds: int(env, 'HUTONG_IM_IDLE', 20, 3),
       singleDevice: bool(env, 'HUTONG_IM_SINGLE_DEVICE', false),
+      maxDevicesPerUser: int(env, 'HUTONG_IM_MAX_DEVICES', 10, 1),
+      maxBufferedBytes: int(env, 'HUTONG_IM_MAX_BUFFERED_BYTES', 1024 * 1024, 64 * 1024),
       webhook: imWebhook(env),
     },
     tls: tls(env),

@@ -9,7 +9,8 @@ import { until } from '@hutong/core/testing';
 import { imTypes } from '@hutong/protocol/im';
 import type WebSocket from 'ws';
 import { imCloseCodes, imExtensionTypes, imHutongCodes, type LoginVerdict } from '../../src/im/im-hub.js';
-import { type Frame, online, rawClient, startIm } from './im-fixtures.js';
+import { createCluster } from '../../src/testing/index.js';
+import { type Frame, online, rawClient, startIm, testVerifyLogin } from './im-fixtures.js';
 
 const content = (f: Frame) => JSON.parse(f['dataContent']) as Record<string, any>;
 const isError = (code: number) => (f: Frame) => f.type === imTypes.error && content(f)['errorCode'] === code;
@@ -76,6 +77,23 @@ describe('IM limits: a logged-in recipient that does not read', () => {
 });
 
 describe('IM limits: per-connection caps', () => {
+  test('HUTONG_IM_MAX_DEVICES sets the cap of a node built from configuration', async () => {
+    const cluster = await createCluster(1, {
+      env: { HUTONG_IM_MAX_DEVICES: '1' },
+      hutong: { imVerifyLogin: testVerifyLogin },
+    });
+    try {
+      const url = `${cluster.urls[0]!.replace(/^http/, 'ws')}/im`;
+      const first = await online(url, 'cfg', { extra: '{"deviceId":"phone"}' });
+      assert.equal(first.response.code, 0);
+      const second = await online(url, 'cfg', { extra: '{"deviceId":"pc"}' });
+      assert.deepEqual(second.response, { code: imHutongCodes.tooManyDevices, firstLoginTime: -1 });
+      first.client.ws.close();
+    } finally {
+      await cluster.close();
+    }
+  });
+
   test('devices per user: one more than maxDevicesPerUser is refused 1028; the same device replaces', async () => {
     const im = await startIm({ maxDevicesPerUser: 2 });
     try {
