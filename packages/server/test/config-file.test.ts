@@ -3,7 +3,6 @@
  * environment wins, every error names the key it came from, and secrets are never printed.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,8 @@ import {
   loadConfigWithFile,
 } from '../src/config/config-file.js';
 
-const root = new URL('../../../', import.meta.url).pathname;
+import { runCli } from './fixtures.js';
+
 const base = {
   tunnel: { signatureKey: 'tunnel-key-from-the-file-7fQ2xLp9ZkW3' },
   appid: 'wx0123456789abcdef',
@@ -138,16 +138,7 @@ describe('hutong.config.json', () => {
   });
 
   test('`hutong config check` prints the configuration without secrets; a bad one exits 2 naming the key', async () => {
-    const cli = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(
-        process.execPath,
-        ['--conditions=hutong-src', '--import', 'tsx', 'packages/server/src/cli.ts', ...args],
-        {
-          cwd: root,
-          env: { PATH: process.env['PATH'] ?? '', ...env },
-          encoding: 'utf8',
-        },
-      );
+    const cli = runCli;
     const good = cli(['config', 'check', '--config', await file('ok.json', base)]);
     assert.equal(good.status, 0, good.stderr);
     assert.equal(JSON.parse(good.stdout).tunnelSignatureKey, '[redacted]');

@@ -3,6 +3,7 @@
  * user data over HTTP, the way a phone would.
  */
 
+import { spawnSync } from 'node:child_process';
 import type { SessionStore } from '@hutong/core';
 import { ManualClock } from '@hutong/core/testing';
 import { createSimServer } from '@hutong/wechat-sim';
@@ -13,6 +14,23 @@ import { createSessionStore } from '../src/stores/index.js';
 export const testApp = { appid: 'wx1111111111111111', secret: 'test-secret-1' };
 /** A tunnel key `hutong start` accepts (32+ characters, not repetitive), for tests of the CLI. */
 export const cliTunnelKey = 'test-tunnel-key-Vq8mZ2rT5xLw9pKc3nB7';
+/**
+ * Runs the `hutong` CLI from its sources with only PATH and `env` in its environment; resolves to
+ * its exit status and output.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(
+    process.execPath,
+    ['--conditions=hutong-src', '--import', 'tsx', 'packages/server/src/cli.ts', ...args],
+    {
+      cwd: new URL('../../../', import.meta.url).pathname,
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+}
+
 export const otherApp = { appid: 'wx2222222222222222', secret: 'test-secret-2' };
 
 export interface UserDataReply {

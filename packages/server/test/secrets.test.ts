@@ -4,7 +4,6 @@
  * request logs hide skeys, tokens and tunnel ids in query strings.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../src/config/config.js';
 import { redactQuery, redactUrl } from '../src/config/redact.js';
@@ -16,9 +15,8 @@ import {
   newSecret,
   unsafeSecrets,
 } from '../src/config/secrets.js';
-import { cliTunnelKey, testApp } from './fixtures.js';
+import { cliTunnelKey, runCli, testApp } from './fixtures.js';
 
-const root = new URL('../../../', import.meta.url).pathname;
 const strongToken = 'Zq3vN8pX2mL7tR4wK9cB6hJ1';
 const production = {
   PORT: '0',
@@ -29,17 +27,7 @@ const production = {
   HUTONG_LOG_LEVEL: 'silent',
 };
 
-const cli = (args: string[], env: Record<string, string>) =>
-  spawnSync(
-    process.execPath,
-    ['--conditions=hutong-src', '--import', 'tsx', 'packages/server/src/cli.ts', ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-      encoding: 'utf8',
-      timeout: 30_000,
-    },
-  );
+const cli = runCli;
 
 describe('production secrets', () => {
   test('entropy estimate: repetition scores low, random keys high', () => {

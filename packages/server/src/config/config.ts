@@ -237,32 +237,34 @@ function delays(env: Env, key: string, fallback: number[]): number[] {
   return values;
 }
 
+/** The non-empty entries of a comma-separated setting, trimmed; undefined when it is unset. */
+function entriesOf(env: Env, key: string): string[] | undefined {
+  const raw = read(env, key);
+  if (raw === undefined) return undefined;
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
 /**
  * A comma-separated list of hosts (`biz.example.com`, `biz.example.com:8443`, `*.example.com`,
  * `10.0.0.5`, `[::1]`), lowercased.
  */
 function hosts(env: Env, key: string): string[] | undefined {
-  const raw = read(env, key);
-  if (raw === undefined) return undefined;
-  const entries = raw
-    .split(',')
-    .map((entry) => entry.trim().toLowerCase())
-    .filter(Boolean);
+  const entries = entriesOf(env, key)?.map((entry) => entry.toLowerCase());
+  if (entries === undefined) return undefined;
   const bad = entries.find((entry) => !/^(\*\.)?(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(entry));
   if (bad !== undefined || entries.length === 0) {
-    throw new ConfigError(key, `expected host names separated by commas, got "${bad ?? raw}"`);
+    throw new ConfigError(key, `expected host names separated by commas, got "${bad ?? read(env, key)}"`);
   }
   return entries;
 }
 
 /** A comma-separated list of addresses and CIDR ranges, checked now. */
 function addresses(env: Env, key: string): string[] | undefined {
-  const raw = read(env, key);
-  if (raw === undefined) return undefined;
-  const entries = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const entries = entriesOf(env, key);
+  if (entries === undefined) return undefined;
   try {
     addressList(entries);
   } catch (error) {
