@@ -21,8 +21,9 @@ import {
 } from '@hutong/protocol/im';
 import type { Logger } from 'pino';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { SendBudget } from '../http/send-budget.js';
 import { ImDevice } from './im-device.js';
-import { SendBudget, sessionIdOf, TokenBucket } from './im-limits.js';
+import { sessionIdOf, TokenBucket } from './im-limits.js';
 import {
   deviceOf,
   type ImHooks,

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { WebSocket } from 'ws';
 
 /**
  * What one IM connection may cost the server (docs/im.md#limits). Each can be changed with the
@@ -20,9 +19,6 @@ export const imLimitDefaults = {
   /** Read receipts (type 61) per connection per second, bursts of twice that (then 1430). */
   maxReadsPerSecond: 10,
 } as const;
-
-/** A WebSocket frame's header is at most 14 bytes: counted with the payload against the limit. */
-const FRAME_HEADER_BYTES = 14;
 
 /**
  * A token bucket: `burst` tokens, full at first, refilled at `rate` per second up to `burst`. A
@@ -47,33 +43,6 @@ export class TokenBucket {
     this.#at = now;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
-    return true;
-  }
-}
-
-/**
- * Writes IM frames within a byte budget per socket: a socket whose queued bytes (`bufferedAmount`)
- * plus the frame would pass `maxBytes` is not written to; `overflow` closes it. So the server
- * never holds more than `maxBytes` for a client that does not read, logged in or not.
- */
-export class SendBudget {
-  /** The most bytes any socket had queued after a write (metrics, tests). */
-  peakBuffered = 0;
-
-  constructor(
-    readonly maxBytes: number,
-    readonly overflow: (ws: WebSocket) => void,
-  ) {}
-
-  /** True when written; false when the socket is not open or was over its budget (then closed). */
-  send(ws: WebSocket, text: string): boolean {
-    if (ws.readyState !== WebSocket.OPEN) return false;
-    if (ws.bufferedAmount + Buffer.byteLength(text) + FRAME_HEADER_BYTES > this.maxBytes) {
-      this.overflow(ws);
-      return false;
-    }
-    ws.send(text);
-    if (ws.bufferedAmount > this.peakBuffered) this.peakBuffered = ws.bufferedAmount;
     return true;
   }
 }

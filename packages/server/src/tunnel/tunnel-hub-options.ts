@@ -13,7 +13,7 @@ export const tunnelCloseCodes = {
   tooBig: 1009,
   /** No frame and no pong within two heartbeat periods. */
   heartbeatTimeout: 4001,
-  /** The socket's send buffer passed `maxBufferedBytes` (send-budget.ts): a slow consumer. Reconnect with backoff. */
+  /** The socket's send buffer passed `maxBufferedBytes` (http/send-budget.ts): a slow consumer. Reconnect with backoff. */
   slowConsumer: SLOW_CONSUMER_CLOSE_CODE,
   /** The server is shutting down. */
   goingAway: 1001,

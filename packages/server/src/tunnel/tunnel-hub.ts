@@ -12,10 +12,10 @@ import {
 } from '@hutong/protocol';
 import type { Logger } from 'pino';
 import { type RawData, type Server, WebSocket, WebSocketServer } from 'ws';
+import { SendBudget } from '../http/send-budget.js';
 import { rejectUpgrade } from '../http/upgrade-router.js';
 import { type PreparedFrame, prepareTextFrame } from './prepared-frame.js';
 import { RecoveryLog } from './recovery-log.js';
-import { SendBudget } from './send-budget.js';
 import { type TunnelHubOptions, tunnelCloseCodes } from './tunnel-hub-options.js';
 import { newResumeSecret, RESUME_PARAM, refuseResume, resumeFrame } from './tunnel-resume.js';
 import { TunnelRooms } from './tunnel-rooms.js';
