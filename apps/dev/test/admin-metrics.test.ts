@@ -167,6 +167,12 @@ describe('metrics and dashboard stats', () => {
     }
     assert.match(text, /hutong_backend_seconds_bucket\{[^}]*backend="session"[^}]*op="createSession"/);
     assert.equal(metric(text, 'hutong_im_devices'), 1);
+    assert.match(text, /^# TYPE hutong_im_closed_total counter$/m, 'IM closes by limit or session end');
+    assert.match(
+      text,
+      /^# TYPE hutong_connections_refused_total counter$/m,
+      'upgrades over the per-address cap',
+    );
 
     const view = await stats();
     assert.equal(view.nodes.length, 1);

@@ -330,6 +330,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     im,
     auth,
     errors,
+    upgrades,
     ...(latency ? { latency, processMetrics: true } : {}),
   });
   const nodeStats = new NodeStats({ nodeId: broker.nodeId, registry: metrics, errors, broker, logger });

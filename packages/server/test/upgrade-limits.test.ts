@@ -57,6 +57,7 @@ test('a fourth socket from one address is refused with 429 ERR_RATE_LIMITED; a c
   const refused = await connect('/tunnel/ws');
   assert.equal(refused.status, 429);
   assert.equal(JSON.parse(refused.body).error.code, 'ERR_RATE_LIMITED');
+  assert.equal(router.refused, 1, 'counted for hutong_connections_refused_total');
   open[0]!.ws!.close();
   await until(() => router.connectionsOf('127.0.0.1') === 2, 'the closed socket to be counted out', 3000);
   const again = await connect('/im');

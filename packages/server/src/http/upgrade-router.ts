@@ -28,6 +28,8 @@ export class UpgradeRouter {
   readonly #open = new Map<string, number>();
   readonly #max: number;
   readonly #trusted: BlockList | undefined;
+  /** Upgrades refused because their address held `maxPerAddress` connections (metrics). */
+  refused = 0;
 
   constructor(options: UpgradeRouterOptions = {}) {
     this.#max = options.maxPerAddress ?? 1000;
@@ -58,6 +60,7 @@ export class UpgradeRouter {
       return;
     }
     if (this.#max > 0 && !this.#admit(clientAddress(req, this.#trusted), socket)) {
+      this.refused += 1;
       const { message } = errorRegistry.ERR_RATE_LIMITED;
       rejectUpgrade(
         socket,

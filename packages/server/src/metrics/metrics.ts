@@ -22,6 +22,8 @@ export interface MetricSources {
   latency?: LatencyHistogram;
   /** Node's process metrics (CPU, memory, event-loop delay, GC); they sample continuously. */
   processMetrics?: boolean;
+  /** The WebSocket upgrades' per-address cap (`refused`: how many it turned away). */
+  upgrades?: { readonly refused: number };
 }
 
 type Labelled = readonly [labels: Record<string, string>, value: number];
@@ -142,6 +144,24 @@ export function createMetrics(sources: MetricSources): Registry {
     'Tunnel sockets closed for not reading',
     [],
     () => one(tunnels.stats.slowConsumers),
+  );
+  counterFrom(
+    registry,
+    'hutong_im_closed_total',
+    'IM connections closed by a limit or a session end, by reason',
+    ['reason'],
+    () => [
+      [{ reason: 'unlogged_flood' }, im.stats.unloggedFloods],
+      [{ reason: 'slow_consumer' }, im.stats.slowConsumers],
+      [{ reason: 'session_ended' }, im.stats.sessionsEnded],
+    ],
+  );
+  counterFrom(
+    registry,
+    'hutong_connections_refused_total',
+    'WebSocket upgrades refused for too many open connections from one address',
+    [],
+    () => one(sources.upgrades?.refused ?? 0),
   );
   counterFrom(
     registry,
