@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PublicUser, WxUserInfo } from '@hutong/protocol';
 import type { SessionRecord, SessionStore, SessionWithUser, UserRecord } from './session-store.js';
 
@@ -13,7 +14,26 @@ export interface LoginInput {
   userData?: UserDataInput;
   /** Client address, for the per-address rate limit. */
   ip?: string;
+  /**
+   * weapp-session's scheme: the client keeps sending its login code as the session id, so the
+   * session's key is derived from the code (`codeSessionKey`) instead of being random, and the
+   * user's previous code session ends (one live code per user, as the original).
+   */
+  keyedByCode?: boolean;
+  /** A shorter absolute lifetime for this session, ms (weapp-session's `ttl`); never longer than configured. */
+  ttlMs?: number;
 }
+
+/**
+ * The session key of a session keyed by its login code (weapp-session): `wsc_` and the code's
+ * SHA-256, so the store never holds the code itself. A business server checks the session by it.
+ */
+export function codeSessionKey(code: string): string {
+  return `${CODE_SESSION_PREFIX}${createHash('sha256').update(code).digest('base64url')}`;
+}
+
+/** What every code-keyed session key starts with. */
+export const CODE_SESSION_PREFIX = 'wsc_';
 
 export interface LoginResult extends SessionWithUser {
   /** The user object in WeChat's shape (Wafer `user_info` / `userinfo`), openId from code2Session. */

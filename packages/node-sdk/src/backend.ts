@@ -20,6 +20,10 @@ export interface BackendLogin {
   appid?: string;
   userData?: UserDataInput;
   ip?: string;
+  /** weapp-session: the session is keyed by the login code (`codeSessionKey`); Hutong backends only. */
+  keyedByCode?: boolean;
+  /** A shorter session lifetime, ms. */
+  ttlMs?: number;
 }
 
 export interface BackendSession {
@@ -123,6 +127,8 @@ export class HutongRemoteBackend implements AuthBackend {
       ...(data?.kind === 'encrypted' ? { encryptedData: data.encryptedData, iv: data.iv } : {}),
       ...(data?.kind === 'legacy' ? { encryptedData: data.encryptData } : {}),
       ...(data?.kind === 'signed' ? { rawData: data.rawData, signature: data.signature } : {}),
+      ...(input.keyedByCode ? { keyedByCode: true } : {}),
+      ...(input.ttlMs ? { ttl: Math.max(60, Math.round(input.ttlMs / 1000)) } : {}),
     };
     const headers: Record<string, string> = input.ip ? { 'x-forwarded-for': input.ip } : {};
     const { status, json } = await fetchJson(`${this.base}/login`, body, this.timeoutMs, headers);
@@ -180,6 +186,12 @@ export class Wafer1RemoteBackend implements AuthBackend {
   }
 
   async login(input: BackendLogin): Promise<BackendSession> {
+    if (input.keyedByCode) {
+      throw new HutongError(
+        'ERR_BAD_REQUEST',
+        'Sessions keyed by the login code (weapp-session) need Hutong',
+      );
+    }
     const data = input.userData;
     const para = {
       code: input.code,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TunnelHandler } from '@hutong/core';
 import { asHutongError } from '@hutong/core';
+import type { WxUserInfo } from '@hutong/protocol';
 import type { AuthTarget } from './backend.js';
 import { handleImWebhook, type ImWebhookHandlers } from './im/im-webhook.js';
 import { type CallbackOptions, handleTunnelCallback, readBody } from './tunnel/callback.js';
@@ -12,6 +13,7 @@ import {
   type ValidationResult,
   wafer2Body,
 } from './wafer2/auth.js';
+import { createWeappSession, type WeappSessionOptions } from './weapp-session/weapp-session.js';
 
 type Req = IncomingMessage & {
   $wxInfo?: AuthorizationResult | ValidationResult | undefined;
@@ -107,5 +109,22 @@ export function expressImWebhook(handlers: ImWebhookHandlers, options: { key: st
         (reply) => send(res, reply.status, reply.body),
         () => send(res, 400, { code: 400, message: 'bad request' }),
       );
+  };
+}
+
+/**
+ * Express: weapp-session's middleware, a drop-in for `require('weapp-session')(options)` backed by
+ * Hutong (`options.auth`): sets `req.$wxUserInfo` (null without a code) and calls `next()`, or
+ * answers weapp-session's error body. See `createWeappSession`.
+ */
+export function weappSession(options: WeappSessionOptions<Req, Res>) {
+  const session = createWeappSession(options);
+  return (req: Req & { $wxUserInfo?: WxUserInfo | null }, res: Res, next: Next) => {
+    if (session.ignore(req, res)) return next();
+    session.resolve(req.headers).then((outcome) => {
+      if ('error' in outcome) return send(res, 200, outcome.error);
+      req.$wxUserInfo = outcome.user;
+      next();
+    }, next);
   };
 }

@@ -9,3 +9,4 @@ export { LoginService, LoginServiceError, type LoginServiceResult } from './wafe
 export { type HandleOptions, TunnelService, type Wafer1TunnelHandler } from './wafer1/tunnel-service.js';
 export * from './wafer2/auth.js';
 export * from './wafer2/tunnel.js';
+export * from './weapp-session/weapp-session.js';

@@ -1,12 +1,15 @@
 import type { TunnelHandler } from '@hutong/core';
 import { asHutongError } from '@hutong/core';
+import type { WxUserInfo } from '@hutong/protocol';
 import type { AuthTarget } from './backend.js';
 import { handleImWebhook, type ImWebhookHandlers } from './im/im-webhook.js';
 import { type CallbackOptions, handleTunnelCallback, readBody } from './tunnel/callback.js';
 import { createWafer2Auth, invalidSession, LOGIN_STATE, wafer2Body } from './wafer2/auth.js';
+import { createWeappSession, type WeappSessionOptions } from './weapp-session/weapp-session.js';
 
 interface Ctx {
-  req: import('node:http').IncomingMessage;
+  req: import('node:http').IncomingMessage & { $wxUserInfo?: WxUserInfo | null };
+  res: import('node:http').ServerResponse;
   state: Record<string, unknown>;
   status: number;
   body: unknown;
@@ -76,5 +79,26 @@ export function koaImWebhook(handlers: ImWebhookHandlers, options: { key: string
     );
     ctx.status = reply.status;
     ctx.body = reply.body;
+  };
+}
+
+/**
+ * Koa: weapp-session's middleware backed by Hutong (`options.auth`): sets `ctx.state.$wxUserInfo`
+ * and `ctx.req.$wxUserInfo` (null without a code) and awaits `next()`, or answers weapp-session's
+ * error body. `ignore` gets `(ctx.req, ctx.res)`, as the original's `(req, res)`.
+ */
+export function weappSession(options: WeappSessionOptions<Ctx['req'], import('node:http').ServerResponse>) {
+  const session = createWeappSession(options);
+  return async (ctx: Ctx, next: Next) => {
+    if (session.ignore(ctx.req, ctx.res)) return next();
+    const outcome = await session.resolve(ctx.req.headers);
+    if ('error' in outcome) {
+      ctx.status = 200;
+      ctx.body = outcome.error;
+      return;
+    }
+    ctx.state['$wxUserInfo'] = outcome.user;
+    ctx.req.$wxUserInfo = outcome.user;
+    return next();
   };
 }

@@ -13,6 +13,10 @@ export const LoginRequest = Type.Object(
     iv: Type.Optional(Type.String({ maxLength: 64 })),
     rawData: Type.Optional(Type.String({ maxLength: 8192 })),
     signature: Type.Optional(Type.String({ maxLength: 64 })),
+    /** weapp-session: the session is identified by this login code (its key: `codeSessionKey(code)`). */
+    keyedByCode: Type.Optional(Type.Boolean()),
+    /** A shorter session lifetime, seconds (never longer than the server's). */
+    ttl: Type.Optional(Type.Integer({ minimum: 60, maximum: 365 * 24 * 3600 })),
   },
   { title: 'login request', additionalProperties: false },
 );

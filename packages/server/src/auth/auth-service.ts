@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { AppCredentials, WeChatApi } from '@hutong/core';
 import {
   type AuthPort,
+  CODE_SESSION_PREFIX,
+  codeSessionKey,
   type LoginInput,
   type LoginResult,
   type SessionRecord,
@@ -134,22 +136,31 @@ export class AuthService implements AuthPort {
       },
       now,
     );
+    const ttl = Math.min(this.ttl, input.ttlMs ?? this.ttl);
     const session: SessionRecord = {
-      skey: randomBytes(24).toString('base64url'),
+      skey: input.keyedByCode ? codeSessionKey(input.code) : randomBytes(24).toString('base64url'),
       userId: user.id,
       appid: app.appid,
       openid: wx.openid,
       sessionKey: wx.sessionKey,
       createdAt: now,
       lastSeenAt: now,
-      expiresAt: now + this.ttl,
-      idleExpiresAt: Math.min(now + this.idleTtl, now + this.ttl),
+      expiresAt: now + ttl,
+      idleExpiresAt: Math.min(now + this.idleTtl, now + ttl),
     };
+    if (input.keyedByCode && !this.singleSession) await this.#endCodeSessions(user.id, now);
     await this.store.createSession(session, { replaceUserSessions: this.singleSession });
     const userInfo = verified
       ? { ...verified.userInfo, ...(unionid ? { unionId: unionid } : {}) }
       : wxUserInfoOf(user);
     return { session, user, userInfo, isNewUser: existing === null };
+  }
+
+  /** Ends the user's earlier code-keyed sessions (one live code per user); other sessions stay. */
+  async #endCodeSessions(userId: string, now: number): Promise<void> {
+    for (const old of await this.store.listUserSessions(userId, now)) {
+      if (old.skey.startsWith(CODE_SESSION_PREFIX)) await this.store.deleteSession(old.skey);
+    }
   }
 
   /**

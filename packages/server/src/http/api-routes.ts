@@ -36,13 +36,15 @@ export const apiRoutes: FastifyPluginAsync<ApiRoutesOptions> = async (app, { aut
     '/login',
     { schema: { body: LoginRequest, ...sessionReply } },
     async (request) => {
-      const { code, appid, ...fields } = request.body;
+      const { code, appid, keyedByCode, ttl, ...fields } = request.body;
       const userData = userDataFrom(fields);
       const result = await auth.login({
         code,
         ip: request.ip,
         ...(appid ? { appid } : {}),
         ...(userData ? { userData } : {}),
+        ...(keyedByCode ? { keyedByCode } : {}),
+        ...(ttl ? { ttlMs: ttl * 1000 } : {}),
       });
       return sessionView(result, result.userInfo);
     },
