@@ -303,13 +303,14 @@ describe('installed, used with plain node', () => {
     await writeFile(
       join(sdkDir, 'server.cjs'),
       `const express = require('express');
-const { hutongExpress } = require('@hutong/node-sdk/express');
+const { hutongExpress, weappSession } = require('@hutong/node-sdk/express');
 const { HutongError } = require('@hutong/protocol');
 const { toBackend } = require('@hutong/node-sdk');
 const app = express();
 const hutong = hutongExpress({ url: process.env.HUTONG_URL });
 app.get('/weapp/login', hutong.login());
 app.get('/weapp/user', hutong.requireSession(), (req, res) => res.json({ code: 0, data: req.$wxInfo.userinfo }));
+app.get('/applet/me', weappSession({ auth: { url: process.env.HUTONG_URL } }), (req, res) => res.json({ user: req.$wxUserInfo }));
 if (typeof toBackend !== 'function' || typeof HutongError !== 'function') throw new Error('exports missing');
 const server = app.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));
 `,
@@ -336,6 +337,27 @@ const server = app.listen(0, '127.0.0.1', () => console.log('listening ' + serve
       await fetch(`${expressUrl}/weapp/user`, { headers: { 'x-wx-skey': login.data.skey } })
     ).json();
     assert.equal(user.data.openId, login.data.userinfo.openId);
+    // weapp-session (the 一笔到底 scheme): code + rawData + signature, then the code alone.
+    const second = await loginCode();
+    const info = await (
+      await fetch(`${simUrl}/sim/userinfo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: second, appid: APPID }),
+      })
+    ).json();
+    const first = await (
+      await fetch(`${expressUrl}/applet/me`, {
+        headers: {
+          'x-wx-code': second,
+          'x-wx-rawdata': encodeURIComponent(info.rawData),
+          'x-wx-signature': info.signature,
+        },
+      })
+    ).json();
+    assert.match(first.user.openId, /^o/, JSON.stringify(first));
+    const again = await (await fetch(`${expressUrl}/applet/me`, { headers: { 'x-wx-code': second } })).json();
+    assert.equal(again.user.openId, first.user.openId);
     const bad = await fetch(`${expressUrl}/weapp/user`, { headers: { 'x-wx-skey': 'forged' } });
     assert.equal(bad.status, 401);
     assert.equal((await bad.json()).code, -1);
