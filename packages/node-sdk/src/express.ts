@@ -8,7 +8,8 @@ import { type CallbackOptions, handleTunnelCallback, readBody } from './tunnel/c
 import {
   type AuthorizationResult,
   createWafer2Auth,
-  invalidSession,
+  type GuardOptions,
+  invalidSessionReply,
   LOGIN_STATE,
   type ValidationResult,
   wafer2Body,
@@ -36,9 +37,10 @@ function fail(res: Res, error: unknown): void {
 /**
  * Express glue over the Wafer 2 auth API. `login` is a complete login route answering
  * `{code: 0, data: {skey, userinfo}}`; `authorization` and `validation` set `req.$wxInfo`;
- * `requireSession` answers 401 `{code: -1}` when the session is invalid.
+ * `requireSession` answers 401 `{code: -1}` when the session is invalid (`{needLogin: true}` with
+ * `guard.invalidSession: 'needLogin'`).
  */
-export function hutongExpress(target: AuthTarget) {
+export function hutongExpress(target: AuthTarget, guard: GuardOptions = {}) {
   const auth = createWafer2Auth(target);
   return {
     auth,
@@ -76,7 +78,10 @@ export function hutongExpress(target: AuthTarget) {
       return (req: Req, res: Res, next: Next) => {
         auth.validation(req).then(
           (result) => {
-            if (result.loginState !== LOGIN_STATE.SUCCESS) return fail(res, invalidSession());
+            if (result.loginState !== LOGIN_STATE.SUCCESS) {
+              const reply = invalidSessionReply(guard.invalidSession);
+              return send(res, reply.status, reply.body);
+            }
             req.$wxInfo = result;
             next();
           },

@@ -7,7 +7,8 @@ import { type CallbackOptions, handleTunnelCallback } from './tunnel/callback.js
 import {
   type AuthorizationResult,
   createWafer2Auth,
-  invalidSession,
+  type GuardOptions,
+  invalidSessionReply,
   LOGIN_STATE,
   type Wafer2Auth,
   type ValidationResult as Wafer2Validation,
@@ -38,7 +39,10 @@ function fail(reply: FastifyReply, error: unknown) {
 }
 
 /** Fastify plugin: `app.register(hutongFastify, {auth: target})`, then use `app.hutong.*`. */
-export const hutongFastify: FastifyPluginAsync<{ auth: AuthTarget }> = async (app, options) => {
+export const hutongFastify: FastifyPluginAsync<{ auth: AuthTarget } & GuardOptions> = async (
+  app,
+  options,
+) => {
   const auth = createWafer2Auth(options.auth);
   app.decorateRequest('wxInfo', undefined);
   app.decorate('hutong', {
@@ -60,7 +64,10 @@ export const hutongFastify: FastifyPluginAsync<{ auth: AuthTarget }> = async (ap
       } catch (error) {
         return fail(reply, error);
       }
-      if (result.loginState !== LOGIN_STATE.SUCCESS) return fail(reply, invalidSession());
+      if (result.loginState !== LOGIN_STATE.SUCCESS) {
+        const answer = invalidSessionReply(options.invalidSession);
+        return reply.code(answer.status).send(answer.body);
+      }
       request.wxInfo = result;
       return undefined;
     },

@@ -4,7 +4,13 @@ import type { WxUserInfo } from '@hutong/protocol';
 import type { AuthTarget } from './backend.js';
 import { handleImWebhook, type ImWebhookHandlers } from './im/im-webhook.js';
 import { type CallbackOptions, handleTunnelCallback, readBody } from './tunnel/callback.js';
-import { createWafer2Auth, invalidSession, LOGIN_STATE, wafer2Body } from './wafer2/auth.js';
+import {
+  createWafer2Auth,
+  type GuardOptions,
+  invalidSessionReply,
+  LOGIN_STATE,
+  wafer2Body,
+} from './wafer2/auth.js';
 import { createWeappSession, type WeappSessionOptions } from './weapp-session/weapp-session.js';
 
 interface Ctx {
@@ -24,9 +30,10 @@ function fail(ctx: Ctx, error: unknown): void {
 
 /**
  * Koa glue: the Wafer 2 `authorizationMiddleware` / `validationMiddleware` (result on
- * `ctx.state.$wxInfo`), plus `login` (a complete login route) and `requireSession` (401 `{code:-1}`).
+ * `ctx.state.$wxInfo`), plus `login` (a complete login route) and `requireSession` (401 `{code:-1}`,
+ * or `{needLogin: true}` with `guard.invalidSession: 'needLogin'`).
  */
-export function hutongKoa(target: AuthTarget) {
+export function hutongKoa(target: AuthTarget, guard: GuardOptions = {}) {
   const auth = createWafer2Auth(target);
   return {
     auth,
@@ -49,7 +56,12 @@ export function hutongKoa(target: AuthTarget) {
         } catch (error) {
           return fail(ctx, error);
         }
-        if (result.loginState !== LOGIN_STATE.SUCCESS) return fail(ctx, invalidSession());
+        if (result.loginState !== LOGIN_STATE.SUCCESS) {
+          const reply = invalidSessionReply(guard.invalidSession);
+          ctx.status = reply.status;
+          ctx.body = reply.body;
+          return;
+        }
         ctx.state['$wxInfo'] = result;
         return next();
       };

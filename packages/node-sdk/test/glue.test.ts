@@ -10,7 +10,7 @@ import { type AuthTarget, HutongRemoteBackend } from '../src/backend.js';
 import { hutongExpress } from '../src/express.js';
 import { hutongFastify } from '../src/fastify.js';
 import { hutongKoa } from '../src/koa.js';
-import { createWafer2Auth, LOGIN_STATE } from '../src/wafer2/auth.js';
+import { createWafer2Auth, type GuardOptions, LOGIN_STATE } from '../src/wafer2/auth.js';
 
 let f: AuthFixture;
 let hutongUrl: string;
@@ -26,12 +26,15 @@ after(async () => {
   await f.close();
 });
 
-type Build = (target: AuthTarget) => Promise<{ url: string; close: () => Promise<void> }>;
+type Build = (
+  target: AuthTarget,
+  guard?: GuardOptions,
+) => Promise<{ url: string; close: () => Promise<void> }>;
 
 const frameworks: Record<string, Build> = {
-  async express(target) {
+  async express(target, guard) {
     const app = express();
-    const glue = hutongExpress(target);
+    const glue = hutongExpress(target, guard);
     app.get('/login', glue.login());
     app.get('/user', glue.requireSession(), (req, res) => {
       res.json({ code: 0, data: (req as unknown as { $wxInfo: { userinfo: unknown } }).$wxInfo.userinfo });
@@ -43,9 +46,9 @@ const frameworks: Record<string, Build> = {
       close: () => new Promise((resolve) => server.close(() => resolve())),
     };
   },
-  async koa(target) {
+  async koa(target, guard) {
     const app = new Koa();
-    const glue = hutongKoa(target);
+    const glue = hutongKoa(target, guard);
     const login = glue.login();
     const requireSession = glue.requireSession();
     app.use(async (ctx, next) => {
@@ -64,9 +67,9 @@ const frameworks: Record<string, Build> = {
       close: () => new Promise((resolve) => server.close(() => resolve())),
     };
   },
-  async fastify(target) {
+  async fastify(target, guard) {
     const app = Fastify();
-    await app.register(hutongFastify, { auth: target });
+    await app.register(hutongFastify, { auth: target, ...guard });
     app.get('/login', (request, reply) => app.hutong.login(request, reply));
     app.get('/user', { preHandler: app.hutong.requireSession }, async (request) => ({
       code: 0,
@@ -139,4 +142,27 @@ describe('Wafer 2 auth API', () => {
       code: 'ERR_AUTH_UNAVAILABLE',
     });
   });
+});
+
+describe('the needLogin dialect (the JSESSIONID tutorial): an invalid session is 200 {needLogin: true}', () => {
+  for (const [name, build] of Object.entries(frameworks)) {
+    test(name, async () => {
+      const server = await build({ url: hutongUrl }, { invalidSession: 'needLogin' });
+      try {
+        for (const headers of [{}, { 'x-wx-skey': 'not-a-session' }]) {
+          const response = await fetch(`${server.url}/user`, { headers });
+          assert.equal(response.status, 200);
+          assert.deepEqual(await response.json(), { needLogin: true });
+        }
+        const { code } = await f.sim.login();
+        const login = (await (
+          await fetch(`${server.url}/login`, { headers: { 'x-wx-code': code } })
+        ).json()) as any;
+        const user = await fetch(`${server.url}/user`, { headers: { 'x-wx-skey': login.data.skey } });
+        assert.equal(((await user.json()) as any).code, 0, 'a live session passes as before');
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });

@@ -91,3 +91,24 @@ export const wafer2Body = {
 };
 
 export const invalidSession = () => new HutongError('ERR_SESSION_INVALID');
+
+/**
+ * How a session guard answers a request without a live session: Wafer 2's 401 `{code: -1}`
+ * (default), or `needLogin` — HTTP 200 `{needLogin: true}`, as the backends of the JSESSIONID
+ * tutorial do. `@hutong/client` understands both: it logs in again and retries once.
+ */
+export type InvalidSessionAnswer = 'wafer2' | 'needLogin';
+
+export interface GuardOptions {
+  invalidSession?: InvalidSessionAnswer;
+}
+
+/** The status and body of a guard's answer to an invalid session. */
+export function invalidSessionReply(answer: InvalidSessionAnswer = 'wafer2'): {
+  status: number;
+  body: unknown;
+} {
+  if (answer === 'needLogin') return { status: 200, body: { needLogin: true } };
+  const error = invalidSession();
+  return { status: error.status, body: wafer2Body.error(error) };
+}
