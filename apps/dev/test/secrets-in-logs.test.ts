@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger } from '@hutong/server';
 import { devApp, startDevStack } from '../src/stack.js';
+import { simDevice } from './stack-fixture.js';
 
 test('secrets stay out of the logs', async () => {
   const lines: string[] = [];
@@ -22,14 +23,7 @@ test('secrets stay out of the logs', async () => {
   });
   const secrets: string[] = [devApp.secret];
   try {
-    const sim = async (path: string, body: object) =>
-      (await (
-        await fetch(`${stack.url}/__wx/sim/${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        })
-      ).json()) as Record<string, string>;
+    const sim = (path: string, body: object) => simDevice(stack, path, body);
     for (let i = 0; i < 3; i += 1) {
       const { code, openid } = await sim('login', {});
       const data = await sim('userinfo', { code });

@@ -80,3 +80,17 @@ export function call<T = unknown>(
 
 /** The shared `until(check, what, ms = 3000)`, for the tests that use this fixture. */
 export { until } from '@hutong/core/testing';
+
+/** A call to the dev stack's simulator device API (`/__wx/sim/<path>`), as a phone makes it. */
+export async function simDevice(
+  stack: DevStack,
+  path: string,
+  body: object,
+): Promise<Record<string, string>> {
+  const response = await fetch(`${stack.url}/__wx/sim/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as Record<string, string>;
+}

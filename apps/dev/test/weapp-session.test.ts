@@ -13,7 +13,7 @@ import { weappSession as weappSessionKoa } from '@hutong/node-sdk/koa';
 import express from 'express';
 import Koa from 'koa';
 import type { DevStack } from '../src/stack.js';
-import { startTestStack } from './stack-fixture.js';
+import { simDevice, startTestStack } from './stack-fixture.js';
 
 const MAGIC = 'F2C224D4-2BCE-4C64-AF9F-A6D872000D1A';
 
@@ -22,14 +22,7 @@ const servers: { close(): void }[] = [];
 
 /** A phone: a fresh login code and the signed user info WeChat would give with it. */
 async function phone(openid?: string) {
-  const post = async (path: string, body: object) =>
-    (await (
-      await fetch(`${stack.url}/__wx/sim/${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    ).json()) as Record<string, string>;
+  const post = (path: string, body: object) => simDevice(stack, path, body);
   const { code, openid: id } = await post('login', openid ? { openid } : {});
   const info = await post('userinfo', { code, userInfo: { nickName: '一笔', avatarUrl: 'https://a/1.png' } });
   return { code: code!, openid: id!, rawData: info['rawData']!, signature: info['signature']! };
