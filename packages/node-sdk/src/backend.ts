@@ -1,10 +1,4 @@
-import {
-  type AuthPort,
-  publicUserOf,
-  sessionSecondsLeft,
-  type UserDataInput,
-  wxUserInfoOf,
-} from '@hutong/core';
+import { type AuthPort, type LoginInput, publicUserOf, sessionSecondsLeft, wxUserInfoOf } from '@hutong/core';
 import {
   fromWafer1Code,
   HutongError,
@@ -15,16 +9,8 @@ import {
   wafer1Interfaces,
 } from '@hutong/protocol';
 
-export interface BackendLogin {
-  code: string;
-  appid?: string;
-  userData?: UserDataInput;
-  ip?: string;
-  /** weapp-session: the session is keyed by the login code (`codeSessionKey`); Hutong backends only. */
-  keyedByCode?: boolean;
-  /** A shorter session lifetime, ms. */
-  ttlMs?: number;
-}
+/** A login as every backend takes it: the in-process `AuthPort`'s input. */
+export type BackendLogin = LoginInput;
 
 export interface BackendSession {
   /** Wafer 1 session id (stable per user). */
