@@ -9,8 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { codeSessionKey } from '@hutong/core';
 import { weappSession } from '@hutong/node-sdk/express';
+import { weappSession as weappSessionFastify } from '@hutong/node-sdk/fastify';
 import { weappSession as weappSessionKoa } from '@hutong/node-sdk/koa';
 import express from 'express';
+import Fastify from 'fastify';
 import Koa from 'koa';
 import type { DevStack } from '../src/stack.js';
 import { simDevice, startTestStack } from './stack-fixture.js';
@@ -53,6 +55,7 @@ after(async () => {
 const variants = [
   ['express', 'a remote Hutong'],
   ['koa', 'a remote Hutong'],
+  ['fastify', 'a remote Hutong'],
   ['express', 'the AuthService in process'],
 ] as const;
 for (const [framework, where] of variants) {
@@ -74,6 +77,16 @@ for (const [framework, where] of variants) {
           res.json({ user: (req as unknown as { $wxUserInfo: unknown }).$wxUserInfo }),
         );
         base = await listen(app);
+      } else if (framework === 'fastify') {
+        const app = Fastify();
+        app.addHook(
+          'preHandler',
+          weappSessionFastify({ ...options, appId: '', ignore: (req) => req.url === '/health' }),
+        );
+        app.get('/health', async () => ({ ok: true }));
+        app.get('/me', async (request) => ({ user: request.$wxUserInfo }));
+        base = await app.listen({ port: 0, host: '127.0.0.1' });
+        servers.push({ close: () => void app.close() });
       } else {
         const app = new Koa();
         app.use(weappSessionKoa({ ...options, appId: '' }) as unknown as Koa.Middleware);

@@ -1,5 +1,6 @@
 import type { TunnelHandler } from '@hutong/core';
 import { asHutongError } from '@hutong/core';
+import type { WxUserInfo } from '@hutong/protocol';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthTarget } from './backend.js';
 import { handleImWebhook, type ImWebhookHandlers } from './im/im-webhook.js';
@@ -14,11 +15,14 @@ import {
   type ValidationResult as Wafer2Validation,
   wafer2Body,
 } from './wafer2/auth.js';
+import { createWeappSession, type WeappSessionOptions } from './weapp-session/weapp-session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the `hutong.authorization` / `hutong.validation` / `hutong.requireSession` hooks. */
     wxInfo?: AuthorizationResult | Wafer2Validation;
+    /** Set by the `weappSession` preHandler: the user of the request's code, null without one. */
+    $wxUserInfo?: WxUserInfo | null;
   }
   interface FastifyInstance {
     hutong: {
@@ -89,5 +93,20 @@ export function fastifyImWebhook(handlers: ImWebhookHandlers, options: { key: st
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const result = await handleImWebhook(request.body, handlers, options);
     return reply.code(result.status).send(result.body);
+  };
+}
+
+/**
+ * Fastify: weapp-session's middleware as a preHandler (`app.addHook('preHandler', weappSession(o))`
+ * in a plugin, or per route), backed by Hutong (`options.auth`): sets `request.$wxUserInfo` (null
+ * without a code), or answers weapp-session's error body. `ignore` gets `(request, reply)`.
+ */
+export function weappSession(options: WeappSessionOptions<FastifyRequest, FastifyReply>) {
+  const session = createWeappSession(options);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (session.ignore(request, reply)) return;
+    const outcome = await session.resolve(request.headers);
+    if ('error' in outcome) return reply.code(200).send(outcome.error);
+    request.$wxUserInfo = outcome.user;
   };
 }
