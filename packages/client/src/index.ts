@@ -29,6 +29,8 @@ export * from './core/index.js';
 
 let current: BoundClient | undefined;
 let pendingLoginUrl: string | undefined;
+/** The weapp-session client behind `requestWithSession` when the default client is a Wafer one. */
+let weappSession: BoundClient | undefined;
 
 /** Sets up the default client (required outside mini programs). */
 export function configure(options: ClientOptions): BoundClient {
@@ -46,6 +48,29 @@ function client(): BoundClient {
   }
   return configure({ platform: createWxPlatform(host) });
 }
+
+/** The client `requestWithSession` uses: the default one when it speaks weapp-session. */
+function weappClient(): BoundClient {
+  const base = client();
+  if (base.dialect === 'weapp-session') return base;
+  if (weappSession?.platform !== base.platform) {
+    weappSession = createClient({ platform: base.platform, dialect: 'weapp-session' });
+  }
+  return weappSession;
+}
+
+/**
+ * weapp-session-client's default export (`require('…/session-request.js')`): `wx.request`'s
+ * options and callbacks, with the 一笔到底 tutorial's session: a fresh `wx.login` code with
+ * `getUserInfo`'s signed rawData on the first request, the code alone after, a new login when the
+ * server says ERR_SESSION_EXPIRED. Also returns a promise when no callback is given. `headers` is
+ * accepted beside `header`, as the original read it.
+ */
+export const requestWithSession = ((options: RequestOptions & { headers?: Record<string, string> }) => {
+  if (options === null || typeof options !== 'object') return weappClient().request(options);
+  const { headers, ...rest } = options;
+  return weappClient().request(headers ? { ...rest, header: { ...headers, ...rest.header } } : rest);
+}) as HutongClient['request'];
 
 export const setLoginUrl = (url: string): void => {
   pendingLoginUrl = url;

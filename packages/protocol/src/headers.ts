@@ -38,3 +38,37 @@ export const DRAIN_CLOSE_CODE = 4503;
  * slow consumer). A normal drop for the clients: reconnect (resume) with backoff.
  */
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
+
+/**
+ * weapp-session (the 一笔到底 tutorial's session layer): why a request failed, in the `reason` of
+ * its error body. The client logs in again on the first two and gives up on the third.
+ */
+export const weappSessionReasons = {
+  /** The code names no live session. */
+  expired: 'ERR_SESSION_EXPIRED',
+  /** WeChat refused the code. */
+  exchangeFailed: 'ERR_SESSION_KEY_EXCHANGE_FAILED',
+  /** The signature does not match the rawData. */
+  untrusted: 'ERR_UNTRUSTED_RAW_DATA',
+} as const;
+
+export type WeappSessionReason = (typeof weappSessionReasons)[keyof typeof weappSessionReasons];
+
+/**
+ * weapp-session's error body, answered with HTTP 200: Wafer 1's magic key, and `error` an object
+ * (Wafer 1's is a string). `reason` is absent for a rawData that does not decode or parse.
+ */
+export interface WeappSessionErrorBody {
+  [WAFER_MAGIC]: 1;
+  reason?: WeappSessionReason;
+  error: { name: string; message: string; detail?: unknown };
+}
+
+/** The body as a weapp-session error, or undefined when it is none (Wafer 1's bodies included). */
+export function weappSessionErrorOf(body: unknown): WeappSessionErrorBody | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const record = body as Record<string, unknown>;
+  const error = record['error'];
+  if (!record[WAFER_MAGIC] || error === null || typeof error !== 'object') return undefined;
+  return body as WeappSessionErrorBody;
+}

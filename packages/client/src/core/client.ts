@@ -1,7 +1,16 @@
+import { weappSessionErrorOf } from '@hutong/protocol/headers';
 import { type Callbacks, settle } from './callbacks.js';
 import { clientErrorTypes, LoginError, RequestError } from './errors.js';
 import type { Platform, PlatformResponse } from './platform.js';
 import { Session, type StoredSession, sessionFromLogin, sessionHeaders, sessionVerdict } from './session.js';
+import { WeappSessionRequests, weappSessionError } from './weapp-session.js';
+
+/**
+ * How the client keeps a session. `wafer` (default): a login route hands out a session key (Wafer
+ * 1, Wafer 2, Hutong's API, told apart by their answers). `weapp-session`: the 一笔到底 tutorial's
+ * scheme, where the login code itself is the session and any route logs in (no login URL).
+ */
+export type SessionDialect = 'wafer' | 'weapp-session';
 
 export interface ClientOptions {
   platform: Platform;
@@ -11,6 +20,8 @@ export interface ClientOptions {
   loginMethod?: string;
   /** Per request, when the caller gives none. Default 60 s (WeChat's own limit). */
   requestTimeoutMs?: number;
+  /** Default `wafer`. */
+  dialect?: SessionDialect;
 }
 
 export interface LoginOptions extends Callbacks<Record<string, unknown> | null> {
@@ -46,16 +57,21 @@ export interface RequestOptions extends Callbacks<PlatformResponse> {
 export class HutongClient {
   readonly platform: Platform;
   readonly session: Session;
+  readonly dialect: SessionDialect;
   #loginUrl: string | undefined;
   #loginMethod: string;
   #timeoutMs: number;
   /** The login in flight: concurrent callers share it (one `wx.login`, one server round trip). */
   #loggingIn: Promise<Record<string, unknown> | null> | undefined;
   #withUserInfo = false;
+  /** Set in the weapp-session dialect: its requests keep the code as the session. */
+  readonly #weapp: WeappSessionRequests | undefined;
 
   constructor(options: ClientOptions) {
     this.platform = options.platform;
     this.session = new Session(options.platform.storage);
+    this.dialect = options.dialect ?? 'wafer';
+    this.#weapp = this.dialect === 'weapp-session' ? new WeappSessionRequests(options.platform) : undefined;
     this.#loginUrl = options.loginUrl;
     this.#loginMethod = options.loginMethod ?? 'GET';
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
@@ -67,6 +83,7 @@ export class HutongClient {
 
   clearSession(): void {
     this.session.clear();
+    this.#weapp?.clear();
   }
 
   /**
@@ -88,8 +105,10 @@ export class HutongClient {
 
   /**
    * A request carrying the session. When the server says the session is invalid (HTTP 401,
-   * `code: -1`, Wafer 1's ERR_INVALID_SESSION, `needLogin: true`) the client logs in again once and
-   * retries; a second refusal fails with RequestError ERR_SESSION_INVALID.
+   * `code: -1`, Wafer 1's ERR_INVALID_SESSION, `needLogin: true`, weapp-session's
+   * ERR_SESSION_EXPIRED) the client logs in again once and retries; a second refusal fails with
+   * RequestError ERR_SESSION_INVALID. weapp-session's ERR_UNTRUSTED_RAW_DATA fails at once. In the
+   * weapp-session dialect the request itself logs in (see WeappSessionRequests).
    */
   request(options: WithoutCallbacks<RequestOptions>): Promise<PlatformResponse>;
   request(options: RequestOptions): Promise<PlatformResponse> | undefined;
@@ -103,6 +122,7 @@ export class HutongClient {
   }
 
   async #request(options: RequestOptions): Promise<PlatformResponse> {
+    if (this.#weapp) return this.#weapp.request((header) => this.#send(options, header));
     if (options.login && !this.session.get()) await this.#relogin();
     let response = await this.#send(options);
     let verdict = sessionVerdict(response);
@@ -116,6 +136,7 @@ export class HutongClient {
         throw new RequestError(clientErrorTypes.sessionInvalid, '登录态已过期', response);
       }
     }
+    if (verdict === 'refused') throw weappSessionError(weappSessionErrorOf(response.data)!, response);
     if (verdict === 'check-failed') {
       this.session.clear();
       const data = response.data as Record<string, unknown>;
@@ -128,12 +149,16 @@ export class HutongClient {
     return response;
   }
 
-  async #send(options: RequestOptions): Promise<PlatformResponse> {
+  /** One attempt, with the session's headers (by default the stored Wafer session's). */
+  async #send(
+    options: RequestOptions,
+    session: Record<string, string> = sessionHeaders(this.session.get()),
+  ): Promise<PlatformResponse> {
     try {
       return await this.platform.request({
         url: options.url,
         method: (options.method ?? 'GET').toUpperCase(),
-        header: { ...options.header, ...sessionHeaders(this.session.get()) },
+        header: { ...options.header, ...session },
         ...(options.data === undefined ? {} : { data: options.data }),
         timeoutMs: options.timeout ?? this.#timeoutMs,
       });
@@ -155,6 +180,12 @@ export class HutongClient {
   }
 
   async #doLogin(options: LoginOptions): Promise<Record<string, unknown> | null> {
+    if (this.#weapp) {
+      throw new LoginError(
+        clientErrorTypes.invalidParams,
+        '登录错误：weapp-session 方式没有登录地址，第一个 request 即登录',
+      );
+    }
     const url = options.loginUrl ?? this.#loginUrl;
     if (!url) {
       throw new LoginError(

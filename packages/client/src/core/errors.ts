@@ -12,6 +12,8 @@ export const clientErrorTypes = {
   sessionInvalid: 'ERR_SESSION_INVALID',
   invalidSession: 'ERR_INVALID_SESSION',
   checkLoginFailed: 'ERR_CHECK_LOGIN_FAILED',
+  /** weapp-session: the server found the user data's signature wrong (the client does not retry). */
+  untrustedRawData: 'ERR_UNTRUSTED_RAW_DATA',
   /** No HTTP response at all (network down, timeout, refused). */
   network: 'ERR_NETWORK',
   tunnelClosed: 'ERR_TUNNEL_CLOSED',

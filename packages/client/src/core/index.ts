@@ -9,6 +9,7 @@ export {
   HutongClient,
   type LoginOptions,
   type RequestOptions,
+  type SessionDialect,
 } from './client.js';
 export { type ClientErrorType, clientErrorTypes, LoginError, RequestError, TunnelError } from './errors.js';
 export { ImClient, type ImConnectOptions } from './im-client.js';
@@ -52,6 +53,7 @@ export {
   tunnelErrorCodes,
   tunnelStatus,
 } from './tunnel.js';
+export { WEAPP_SESSION_CODE_KEY } from './weapp-session.js';
 
 /** A client whose `Tunnel` class is bound to it: `new client.Tunnel(url)`. */
 export interface BoundClient extends HutongClient {

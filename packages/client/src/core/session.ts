@@ -1,6 +1,7 @@
-import { WAFER_MAGIC, WAFER_SESSION_STORAGE_KEY } from '@hutong/protocol/headers';
+import { WAFER_MAGIC, WAFER_SESSION_STORAGE_KEY, weappSessionErrorOf } from '@hutong/protocol/headers';
 import { clientErrorTypes, LoginError } from './errors.js';
 import type { PlatformResponse, PlatformStorage } from './platform.js';
+import { weappSessionVerdict } from './weapp-session.js';
 
 /** The session the client keeps: what every dialect's login answer boils down to. */
 export interface StoredSession {
@@ -100,13 +101,16 @@ export function sessionFromLogin(
 
 /**
  * Whether a business response says the session is no good: HTTP 401, `code: -1` (Wafer 2), the
- * Wafer 1 body (`ERR_INVALID_SESSION`; any other Wafer 1 error is a failed check), or
+ * Wafer 1 body (`ERR_INVALID_SESSION`; any other Wafer 1 error is a failed check), weapp-session's
+ * body (`ERR_SESSION_EXPIRED` or `ERR_SESSION_KEY_EXCHANGE_FAILED`; any other is `refused`), or
  * `{needLogin: true}`.
  */
-export function sessionVerdict(response: PlatformResponse): 'invalid' | 'check-failed' | 'ok' {
+export function sessionVerdict(response: PlatformResponse): 'invalid' | 'check-failed' | 'refused' | 'ok' {
   const { data } = response;
   if (response.statusCode === 401) return 'invalid';
   if (!isObject(data)) return 'ok';
+  const weapp = weappSessionErrorOf(data);
+  if (weapp) return weappSessionVerdict(weapp) === 'relogin' ? 'invalid' : 'refused';
   if (data[WAFER_MAGIC])
     return data['error'] === clientErrorTypes.invalidSession ? 'invalid' : 'check-failed';
   if (data['code'] === -1 || data['needLogin'] === true) return 'invalid';

@@ -1,6 +1,6 @@
 import type { Platform, PlatformStorage } from '../core/platform.js';
 import { type FetchLike, fetchRequest } from './fetch-request.js';
-import { simulatorLogin } from './simulator-login.js';
+import { type SimulatorOptions, simulatorDevice } from './simulator-login.js';
 import { adaptWebSocket, type WebSocketLike } from './websocket.js';
 
 export interface BrowserPlatformOptions {
@@ -8,7 +8,7 @@ export interface BrowserPlatformOptions {
    * Where login codes come from: a function, or the WeChat simulator's base URL (development).
    * A web page has no `wx.login`; production web logins supply their own code source.
    */
-  login: (() => Promise<string>) | { simulator: string; appid?: string; openid?: string };
+  login: (() => Promise<string>) | SimulatorOptions;
   /** Default: `localStorage` (an in-memory map when it is unavailable). */
   storage?: PlatformStorage;
 }
@@ -33,10 +33,9 @@ export function createBrowserPlatform(options: BrowserPlatformOptions): Platform
     request: fetchRequest(fetchFn, () => new AbortController(), timers),
     connect: (url) => adaptWebSocket(new WebSocket(url) as unknown as WebSocketLike),
     storage,
-    login:
-      typeof options.login === 'function'
-        ? options.login
-        : simulatorLogin(fetchFn, options.login.simulator, storage, options.login),
+    ...(typeof options.login === 'function'
+      ? { login: options.login }
+      : simulatorDevice(fetchFn, storage, options.login)),
     onAppHide: onVisibility('hidden'),
     onAppShow: onVisibility('visible'),
     onNetworkChange: (listener) => {

@@ -1,11 +1,11 @@
 import type { Platform, PlatformStorage } from '../core/platform.js';
 import { type FetchLike, fetchRequest } from './fetch-request.js';
-import { simulatorLogin } from './simulator-login.js';
+import { type SimulatorOptions, simulatorDevice } from './simulator-login.js';
 import { adaptWebSocket, type WebSocketConstructor } from './websocket.js';
 
 export interface NodePlatformOptions {
   /** Where login codes come from: a function, or the WeChat simulator's base URL. */
-  login: (() => Promise<string>) | { simulator: string; appid?: string; openid?: string };
+  login: (() => Promise<string>) | SimulatorOptions;
   /** A WHATWG WebSocket class: `ws`'s default export on Node 20, the global one on Node 22+. */
   WebSocket?: WebSocketConstructor;
   /** Default: in memory (one platform, one user). */
@@ -36,10 +36,9 @@ export function createNodePlatform(options: NodePlatformOptions): Platform & { s
       return adaptWebSocket(new Socket(url));
     },
     storage,
-    login:
-      typeof options.login === 'function'
-        ? options.login
-        : simulatorLogin(fetchFn, options.login.simulator, storage, options.login),
+    ...(typeof options.login === 'function'
+      ? { login: options.login }
+      : simulatorDevice(fetchFn, storage, options.login)),
     ...timers,
   };
 }

@@ -1,6 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { codeSessionKey, header } from '@hutong/core';
-import { type HutongError, isHutongError, WAFER_MAGIC, type WxUserInfo, wxHeaders } from '@hutong/protocol';
+import {
+  type HutongError,
+  isHutongError,
+  WAFER_MAGIC,
+  type WeappSessionErrorBody,
+  type WeappSessionReason,
+  type WxUserInfo,
+  weappSessionReasons,
+  wxHeaders,
+} from '@hutong/protocol';
 import { type AuthTarget, toBackend } from '../backend.js';
 
 /**
@@ -18,23 +27,7 @@ import { type AuthTarget, toBackend } from '../backend.js';
  * `{"F2C224D4-…": 1, reason, error: {name, message}}`.
  */
 
-export const weappSessionReasons = {
-  /** The code names no live session: the client logs in again. */
-  expired: 'ERR_SESSION_EXPIRED',
-  /** WeChat refused the code: the client logs in again. */
-  exchangeFailed: 'ERR_SESSION_KEY_EXCHANGE_FAILED',
-  /** The signature does not match the rawData: the client fails. */
-  untrusted: 'ERR_UNTRUSTED_RAW_DATA',
-} as const;
-
-export type WeappSessionReason = (typeof weappSessionReasons)[keyof typeof weappSessionReasons];
-
-/** weapp-session's error body. `reason` is absent for a rawData that does not decode or parse. */
-export interface WeappSessionErrorBody {
-  [WAFER_MAGIC]: 1;
-  reason?: WeappSessionReason;
-  error: { name: string; message: string; detail?: unknown };
-}
+export { type WeappSessionErrorBody, type WeappSessionReason, weappSessionReasons };
 
 export interface WeappSessionOptions<Req = unknown, Res = unknown> {
   /** Where the sessions live: a Hutong URL (`{url}`), the server's `AuthService` in process, or a backend. */
