@@ -10,67 +10,25 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isHutongError } from '@hutong/protocol';
-import { Redis } from 'ioredis';
-import { service, uniqueSuffix } from '../../../../testing/services.js';
-import { dropTables } from '../../../../testing/sql.js';
-
-const SESSION_TABLES = ['sessions', 'users', 'migrations'];
-
 import type { SessionStore } from '@hutong/core';
-import { eventually, login, type StoreFactory, sessionOf, sessionStoreSuite } from '@hutong/core/testing';
+import { eventually, login, sessionOf, sessionStoreSuite } from '@hutong/core/testing';
+import { isHutongError } from '@hutong/protocol';
+import { uniqueSuffix } from '../../../../testing/services.js';
+import { dropTables } from '../../../../testing/sql.js';
 import { RedisSessionStore } from '../../src/stores/redis-session-store.js';
 import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
 import { SqliteSessionStore } from '../../src/stores/sqlite-session-store.js';
+import {
+  dropRedisKeys,
+  mysqlSvc,
+  postgresSvc,
+  redis,
+  redisSvc,
+  SESSION_TABLES,
+  sqlite,
+  sqlStore,
+} from './store-factories.js';
 import { startTcpProxy } from './tcp-proxy.js';
-
-const [redisSvc, mysqlSvc, postgresSvc] = await Promise.all([
-  service('redis'),
-  service('mysql'),
-  service('postgres'),
-]);
-
-async function dropRedisKeys(url: string, prefix: string): Promise<void> {
-  const admin = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await admin.quit();
-  }
-}
-
-const sqlite: StoreFactory = async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'hutong-store-'));
-  const store = new SqliteSessionStore({ file: join(dir, 'sessions.db') });
-  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
-};
-
-function redis(
-  url: string,
-  options: {
-    connectTimeoutMs?: number;
-    commandTimeoutMs?: number;
-    localCacheEntries?: number;
-    localCacheHeartbeatMs?: number;
-  } = {},
-) {
-  const prefix = `hutong-test:${uniqueSuffix()}:`;
-  const store = new RedisSessionStore({ url, prefix, ...options });
-  return { store, cleanup: () => dropRedisKeys(redisSvc.url, prefix) };
-}
-
-function sqlStore(kind: 'mysql' | 'postgres', url: string, timeoutMs?: number) {
-  const tablePrefix = `t${uniqueSuffix()}_`;
-  const timeouts = timeoutMs === undefined ? {} : { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs };
-  const store = new SqlSessionStore({ kind, url, tablePrefix, ...timeouts });
-  const adminUrl = kind === 'mysql' ? mysqlSvc.url : postgresSvc.url;
-  return { store, cleanup: () => dropTables(kind, adminUrl, tablePrefix, SESSION_TABLES) };
-}
 
 sessionStoreSuite('sqlite', sqlite);
 sessionStoreSuite('sqlite without cache', async () => {
