@@ -12,7 +12,8 @@
  * ```
  *
  * The pages turn their stroke into this and back, so a drawing made by either app opens in the
- * other. No dependencies: this file is bundled into the web page.
+ * other. No dependencies: this file is bundled into the web page; the mini program has a JS copy
+ * (apps/demos/miniprogram/utils/canvas-actions.js) that a test holds to the same answers.
  */
 
 export interface CanvasAction {
@@ -57,9 +58,7 @@ export function colorArray(color: string): [number, number, number, number] {
 
 /** The stroke as the original mini program saved one. */
 export function toCanvasActions(line: Polyline): CanvasAction[] {
-  const [start, ...rest] = line.points;
-  const path: CanvasAction[] = start ? [{ method: 'moveTo', data: [start[0], start[1]] }] : [];
-  for (const [x, y] of rest) path.push({ method: 'lineTo', data: [x, y] });
+  const path = line.points.map(([x, y], i) => ({ method: i === 0 ? 'moveTo' : 'lineTo', data: [x, y] }));
   return [
     { method: 'save', data: [] },
     { method: 'setStrokeStyle', data: ['normal', colorArray(line.color)] },

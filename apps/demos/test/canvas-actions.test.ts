@@ -4,8 +4,13 @@
  * than an exception.
  */
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
+import * as page from '../src/canvas-actions.js';
 import { colorArray, fromCanvasActions, type Polyline, toCanvasActions } from '../src/canvas-actions.js';
+
+/** The mini program's copy (plain JS, CommonJS, as WeChat loads it). */
+const miniprogram = createRequire(import.meta.url)('../miniprogram/utils/canvas-actions.js') as typeof page;
 
 const line: Polyline = {
   points: [
@@ -70,5 +75,41 @@ describe('canvas actions of the original 一笔到底', () => {
   it('colors: #rrggbb to [r, g, b, 255]; anything else is black', () => {
     assert.deepEqual(colorArray('#FF0000'), [255, 0, 0, 255]);
     assert.deepEqual(colorArray('red'), [0, 0, 0, 255]);
+  });
+});
+
+describe("the mini program's copy", () => {
+  it("answers as the pages' for strokes, the original's shapes, junk and colors", () => {
+    const inputs: unknown[] = [
+      toCanvasActions(line),
+      toCanvasActions({ ...line, color: '#FFA500', lineWidth: 5 }),
+      [
+        {
+          method: 'strokePath',
+          data: [
+            { method: 'moveTo', data: [1, 2] },
+            { method: 'lineTo', data: [3, 4] },
+          ],
+        },
+      ],
+      [
+        { method: 'setStrokeStyle', data: ['normal', [300, -1, 12.4, 255]] },
+        { method: 'strokePath', data: [] },
+      ],
+      null,
+      [{ method: 'save' }],
+      'junk',
+    ];
+    for (const input of inputs) {
+      assert.deepEqual(
+        miniprogram.fromCanvasActions(input),
+        page.fromCanvasActions(input),
+        JSON.stringify(input),
+      );
+    }
+    assert.deepEqual(miniprogram.toCanvasActions(line), page.toCanvasActions(line));
+    for (const color of ['#1f6feb', '#FFFFFF', 'red', '#12345']) {
+      assert.deepEqual(miniprogram.colorArray(color), page.colorArray(color));
+    }
   });
 });
