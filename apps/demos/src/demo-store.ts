@@ -1,12 +1,20 @@
 /**
- * Where the demos keep their data: the names users chose, 一笔到底's drawings and IM chat groups.
- * One Kysely implementation over Hutong's store seam (`openDatabase`): SQLite by default, MySQL or
- * PostgreSQL in a cluster. Every drawing read and delete is filtered by its owner.
+ * Where the demos keep their data: the names users chose, 一笔到底's drawings, the seed app's paints
+ * (`paint-store.ts`) and IM chat groups. One Kysely implementation over Hutong's store seam
+ * (`openDatabase`): SQLite by default, MySQL or PostgreSQL in a cluster. Every drawing and paint
+ * read and delete is filtered by its owner.
  */
 import { randomBytes } from 'node:crypto';
 import { type DatabaseKind, type DatabaseOptions, openDatabase, withMigrationLock } from '@hutong/server';
 import { type ColumnType, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { DrawingSummary } from './drawing.js';
+import {
+  migratePaints,
+  type Paint,
+  type PaintDatabase,
+  type SavePaintResult,
+  SqlPaints,
+} from './paint-store.js';
 
 export interface Profile {
   openId: string;
@@ -49,6 +57,15 @@ export interface DemoStore {
   drawings(owner: string, limit: number): Promise<DrawingSummary[]>;
   drawing(owner: string, id: string): Promise<StoredDrawing | undefined>;
   deleteDrawing(owner: string, id: string): Promise<boolean>;
+  /**
+   * Stores the seed app's paint `id` of `owner` with `actions` as given, replacing that paint if
+   * it exists; a new paint is refused (`'limit'`, nothing stored) when `owner` already has `max`.
+   */
+  savePaint(owner: string, id: string, actions: string, max: number): Promise<SavePaintResult>;
+  /** `owner`'s paints, the most recently saved first. */
+  paints(owner: string, limit: number): Promise<Paint[]>;
+  /** Whether `owner` had a paint `id` (now gone); another owner's paint of that id is untouched. */
+  deletePaint(owner: string, id: string): Promise<boolean>;
   createGroup(group: DemoGroup): Promise<void>;
   /** The groups `openId` is a member of, newest first. */
   groupsOf(openId: string, limit: number): Promise<DemoGroup[]>;
@@ -60,7 +77,7 @@ type Millis = ColumnType<number | string, number, number>;
 /** INTEGER columns come back as numbers everywhere. */
 type Int = ColumnType<number, number, number>;
 
-interface DemoDatabase {
+interface DemoDatabase extends PaintDatabase {
   demo_profiles: { open_id: string; nick_name: string; updated_at: Millis };
   demo_drawings: {
     id: string;
@@ -78,7 +95,13 @@ interface DemoDatabase {
   demo_group_members: { group_id: string; open_id: string };
 }
 
-const TABLES = ['demo_profiles', 'demo_drawings', 'demo_groups', 'demo_group_members'] as const;
+const TABLES = [
+  'demo_profiles',
+  'demo_drawings',
+  'demo_groups',
+  'demo_group_members',
+  'demo_paints',
+] as const;
 
 /** A drawing row's list fields; BIGINT times come back as strings from pg. */
 const summaryOf = (
@@ -95,18 +118,30 @@ const summaryOf = (
   createdAt: Number(row.created_at),
 });
 
+/** The paint queries' view of the database: Kysely's type is invariant, the tables are a subset. */
+const paintsOf = (db: Kysely<DemoDatabase>) => db as unknown as Kysely<PaintDatabase>;
+
 /** A random id for drawings and groups: 12 URL-safe characters. */
 export const newId = (): string => randomBytes(9).toString('base64url');
+
+export interface SqlDemoStoreOptions {
+  /** The clock for stored times (tests pass a `ManualClock`'s); default `Date.now`. */
+  now?: () => number;
+}
 
 export class SqlDemoStore implements DemoStore {
   readonly #db: Kysely<DemoDatabase>;
   readonly #kind: DatabaseKind;
   readonly #prefix: string;
+  readonly #now: () => number;
+  readonly #paints: SqlPaints;
 
-  constructor(options: DatabaseOptions) {
+  constructor(options: DatabaseOptions & SqlDemoStoreOptions) {
     this.#kind = options.kind;
     this.#prefix = (options.kind === 'sqlite' ? undefined : options.tablePrefix) ?? 'hutong_';
+    this.#now = options.now ?? Date.now;
     this.#db = openDatabase<DemoDatabase>(options, TABLES);
+    this.#paints = new SqlPaints(paintsOf(this.#db), this.#kind, this.#now);
   }
 
   async migrate(): Promise<void> {
@@ -161,6 +196,13 @@ export class SqlDemoStore implements DemoStore {
       await this.#index(db, 'demo_drawings_owner', 'demo_drawings', ['owner', 'created_at']);
       await this.#index(db, 'demo_profiles_updated', 'demo_profiles', ['updated_at']);
       await this.#index(db, 'demo_group_members_user', 'demo_group_members', ['open_id']);
+      await migratePaints(paintsOf(db), {
+        key,
+        big,
+        suffix,
+        prefixed: (name) => `${this.#prefix}${name}`,
+        index: (name, columns) => this.#index(db, name, 'demo_paints', columns),
+      });
     };
     if (kind === 'sqlite') await this.#db.transaction().execute(steps);
     else await withMigrationLock(this.#db, kind, 'hutong_demo_migrate', steps);
@@ -190,7 +232,7 @@ export class SqlDemoStore implements DemoStore {
   }
 
   async saveProfile(profile: Profile): Promise<Profile> {
-    const row = { open_id: profile.openId, nick_name: profile.nickName, updated_at: Date.now() };
+    const row = { open_id: profile.openId, nick_name: profile.nickName, updated_at: this.#now() };
     const update = { nick_name: row.nick_name, updated_at: row.updated_at };
     const insert = this.#db.insertInto('demo_profiles').values(row);
     await (this.#kind === 'mysql'
@@ -223,7 +265,7 @@ export class SqlDemoStore implements DemoStore {
       width: drawing.width,
       height: drawing.height,
       points: drawing.actions.length,
-      createdAt: Date.now(),
+      createdAt: this.#now(),
     };
     await this.#db
       .insertInto('demo_drawings')
@@ -280,11 +322,23 @@ export class SqlDemoStore implements DemoStore {
     return Number(result.numDeletedRows) > 0;
   }
 
+  savePaint(owner: string, id: string, actions: string, max: number): Promise<SavePaintResult> {
+    return this.#paints.save(owner, id, actions, max);
+  }
+
+  paints(owner: string, limit: number): Promise<Paint[]> {
+    return this.#paints.list(owner, limit);
+  }
+
+  deletePaint(owner: string, id: string): Promise<boolean> {
+    return this.#paints.delete(owner, id);
+  }
+
   async createGroup(group: DemoGroup): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await trx
         .insertInto('demo_groups')
-        .values({ id: group.id, name: group.name, owner: group.owner, created_at: Date.now() })
+        .values({ id: group.id, name: group.name, owner: group.owner, created_at: this.#now() })
         .execute();
       await trx
         .insertInto('demo_group_members')

@@ -24,6 +24,8 @@ export type DemoErrorCode =
   | 'ERR_DEMO_NOT_FOUND'
   | 'ERR_DEMO_LIMIT'
   | 'ERR_DEMO_INTERNAL'
+  /** The seed app's routes (`applet-routes.ts`) on a request without a user (no `X-WX-Code`). */
+  | 'ERR_DEMO_NO_USER'
   /** The chat room's sixth tunnel for one user (the hub's per-user limit), answered 429. */
   | 'ERR_TUNNEL_LIMIT';
 
