@@ -1,11 +1,11 @@
 import { ConfigError, handleSignals, StartupError } from '@hutong/server';
-import { devApp, startDevStack } from './stack.js';
+import { startDevStack } from './stack.js';
 
 try {
   const stack = await startDevStack();
   const { logger } = stack.hutong;
   logger.info(
-    { url: stack.url, appid: devApp.appid, store: stack.hutong.config.store.kind },
+    { url: stack.url, appid: stack.hutong.config.apps[0]?.appid, store: stack.hutong.config.store.kind },
     `Hutong dev stack ready at ${stack.url} (WeChat simulator at ${stack.url}/__wx)`,
   );
   handleSignals({

@@ -1,9 +1,16 @@
-import { type ChatRoom, type Demos, type RegisterDemosOptions, registerDemos } from '@hutong/demos';
+import {
+  type ChatRoom,
+  type Demos,
+  type RegisterDemosOptions,
+  registerDemos,
+  SqlDemoStore,
+} from '@hutong/demos';
 import { hutongFastify } from '@hutong/node-sdk/fastify';
 import { createHutong, devApp, devTunnelSignatureKey, type Hutong, loadConfigWithFile } from '@hutong/server';
 import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { loadSeedConfig } from './seed-config.js';
 
 /** The development app and tunnel key (`hutong start` refuses both: they are published here). */
 export { devApp, devTunnelSignatureKey };
@@ -26,7 +33,10 @@ export interface DevStackOptions {
    * CORS headers).
    */
   setup?: (app: FastifyInstance) => void | Promise<void>;
-  /** The demos' store and pages directory (default: on the IM store's database; `apps/demos/dist`). */
+  /**
+   * The demos' store, pages directory and seed routes (default: on the IM store's database;
+   * `apps/demos/dist`; as `HUTONG_SEED_CONFIG` says, else `/applet`). Wins over the seed file.
+   */
   demos?: RegisterDemosOptions;
 }
 
@@ -34,10 +44,15 @@ export interface DevStackOptions {
  * What `npm start` runs: the Hutong server, the WeChat simulator under `/__wx` (Hutong's WeChat
  * client calls it over HTTP, as it would call api.weixin.qq.com), the Wafer 2 login routes
  * `/weapp/login` and `/weapp/user`, and the demos (`@hutong/demos`): their business routes under
- * `/weapp` (the chat room at `/weapp/tunnel`) and their pages at `/`.
+ * `/weapp` (the chat room at `/weapp/tunnel`), the seed 一笔到底 app's under `/applet` and their
+ * pages at `/`. `HUTONG_SEED_CONFIG` names the seed server's `config.js` (`seed-config.ts`): its
+ * settings go under the environment's.
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
-  const env = options.env ?? process.env;
+  const given = options.env ?? process.env;
+  const seedFile = given['HUTONG_SEED_CONFIG'];
+  const seed = seedFile ? await loadSeedConfig(seedFile, given) : undefined;
+  const env = seed?.env ?? given;
   const config = await loadConfigWithFile(env['HUTONG_CONFIG'], env, {
     apps: [devApp],
     tunnelSignatureKey: devTunnelSignatureKey,
@@ -58,7 +73,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     code: 0,
     data: request.wxInfo?.userinfo,
   }));
-  const demos = await registerDemos(app, hutong, options.demos);
+  const seedStore = seed?.demoStore && !options.demos?.store ? new SqlDemoStore(seed.demoStore) : undefined;
+  const demos = await registerDemos(app, hutong, {
+    ...(seed ? { applet: seed.applet } : {}),
+    ...(seedStore ? { store: seedStore } : {}),
+    ...options.demos,
+  }).catch(async (error: unknown) => {
+    await hutong.close();
+    await seedStore?.close();
+    throw error;
+  });
+  if (seed) hutong.logger.info({ file: seedFile, applet: seed.applet }, 'seed config applied');
   await options.setup?.(app);
 
   await hutong.listen();
