@@ -7,4 +7,10 @@
  */
 module.exports = {
   serverUrl: 'https://hutong.example.com',
+  /**
+   * How 一笔到底 keeps drawings. `'wafer2'`: Hutong's demo routes with a Wafer 2 session.
+   * `'weapp-session'`: the original 一笔到底's routes (`${serverUrl}/applet/session/paints/…`)
+   * with weapp-session's scheme (`requestWithSession`), sharing paints with the original app.
+   */
+  session: 'wafer2',
 };

@@ -12,9 +12,11 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { fromCanvasActions } from '@hutong/demos/canvas-actions';
 import type { SimWx } from '@hutong/wechat-sim';
 import { buildClient } from '../../../packages/client/scripts/build.mjs';
 import type { DevStack } from '../src/stack.js';
+import { seedPhone } from './applet-fixture.js';
 import { phone } from './client-fixture.js';
 import { startTestStack, until } from './stack-fixture.js';
 
@@ -70,10 +72,12 @@ class MiniProgram {
   readonly #pages = new Map<string, Record<string, unknown>>();
   readonly #open = new Set<Page>();
 
+  /** `config` is the mini program's `config.js` besides `serverUrl` (e.g. `{session: 'weapp-session'}`). */
   constructor(
     stack: DevStack,
     nickName: string,
     private readonly sdkCode: string,
+    config: Record<string, unknown> = {},
   ) {
     const wx = phone(stack, nickName).wx as SimWx & Record<string, any>;
     const { showToast, showModal } = wx;
@@ -112,7 +116,7 @@ class MiniProgram {
       Page: (definition: Record<string, unknown>) => void this.#pages.set(defining, definition),
       getCurrentPages: () => [...this.#open],
     });
-    this.#modules.set(join(root, 'config.js'), { exports: { serverUrl: stack.url } });
+    this.#modules.set(join(root, 'config.js'), { exports: { serverUrl: stack.url, ...config } });
     this.require('app.js');
     for (const route of appJson.pages) {
       defining = route;
@@ -476,6 +480,84 @@ describe('the demos mini program on the dev stack', () => {
     await page['open'](tap({ id: listed.id }));
     assert.equal(alice.toasts.at(-1), '找不到这幅画，可能已被删除');
     alice.close(page);
+  });
+
+  test("doodle with session: weapp-session: the original app's routes, its paints and ours alike", async () => {
+    const carol = new MiniProgram(stack, 'Carol', sdkCode, { session: 'weapp-session' });
+    const page = carol.open('pages/doodle/doodle');
+    const { canvas } = carol;
+    await until(() => canvas.calls.some((c) => c.op === 'scale(2,2)'), 'the canvas');
+    await until(() => page.patches.some((p) => 'drawings' in p), 'the list');
+    assert.deepEqual(page.view['drawings'], []);
+    const openid = carol.openId;
+    assert.ok(openid, 'the list came through a weapp-session login');
+
+    const stroke: [number, number, number][] = [
+      [20, 30, 1000],
+      [40, 50, 1040],
+      [60, 80, 1150],
+    ];
+    page['onTouchStart'](touch(...stroke[0]!));
+    for (const point of stroke.slice(1)) page['onTouchMove'](touch(...point));
+    page['onTouchEnd']();
+    await page['save']();
+    assert.equal(carol.toasts.at(-1), '已保存');
+    const ours = (page.view as { drawings: { id: string; title: string; points: number; date: string }[] })
+      .drawings[0]!;
+    assert.deepEqual(
+      { title: ours.title, points: ours.points, date: ours.date },
+      { title: '无题', points: 3, date: '' },
+    );
+    // Stored as the original app stores a paint: its canvas actions, as JSON text.
+    const [stored] = await stack.demos.store.paints(openid, 10);
+    assert.equal(stored!.id, ours.id);
+    assert.deepEqual(fromCanvasActions(JSON.parse(stored!.actions)), {
+      points: stroke.map(([x, y]) => [x, y]),
+      color: '#1f6feb',
+      lineWidth: 4,
+    });
+
+    // A paint the original mini program saved for the same user: its own shape, red, 5 px.
+    const original = await seedPhone(stack, '/applet', openid);
+    const actions = [
+      { method: 'save', data: [] },
+      { method: 'setStrokeStyle', data: ['normal', [255, 0, 0, 255]] },
+      { method: 'setLineWidth', data: [5] },
+      {
+        method: 'strokePath',
+        data: [
+          { method: 'moveTo', data: [10, 10] },
+          { method: 'lineTo', data: [100, 40] },
+          { method: 'lineTo', data: [150, 120] },
+        ],
+      },
+      { method: 'restore', data: [] },
+    ];
+    const saved = await original.request('POST', '/save', {
+      id: 'from-the-original',
+      actions: JSON.stringify(actions),
+    });
+    assert.equal(saved.body.code, 0);
+    await page['loadList']();
+    assert.deepEqual(
+      (page.view as { drawings: { id: string }[] }).drawings.map((d) => d.id),
+      ['from-the-original', ours.id],
+    );
+
+    const before = canvas.lines().length;
+    await page['open'](tap({ id: 'from-the-original' }));
+    await until(() => page.view['replaying'] === false && canvas.lines().length > before, 'the replay');
+    assert.equal(canvas.lines().length - before, 2, 'both lines of the original stroke');
+    assert.equal((canvas.node.getContext('2d') as { strokeStyle?: string }).strokeStyle, '#ff0000');
+
+    await page['remove'](tap({ id: ours.id, title: ours.title }));
+    await until(() => carol.toasts.at(-1) === '已删除', 'the delete');
+    await until(() => page.view['drawings'].length === 1, 'the list without it');
+    assert.deepEqual(
+      (await stack.demos.store.paints(openid, 10)).map((p) => p.id),
+      ['from-the-original'],
+    );
+    carol.closeAll();
   });
 
   test('im: contacts, ✓ ✓✓ 已读, a reply, history scrolled back, a group', async () => {

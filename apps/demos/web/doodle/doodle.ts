@@ -5,15 +5,11 @@
  */
 import { checkStroke, type DrawingSummary, type StrokeAction, strokeLimits } from '@hutong/demos/drawing';
 import { formatTime, t } from '../shared/i18n.js';
-import { ApiError, api, loadProfile } from '../shared/session.js';
+import { ApiError, loadProfile } from '../shared/session.js';
 import { banner, byId, h, mountChrome, showName, toast } from '../shared/ui.js';
+import { type Drawing, drawingsApi } from './drawings-api.js';
 
 type Summary = DrawingSummary;
-interface Drawing extends DrawingSummary {
-  color: string;
-  lineWidth: number;
-  actions: unknown;
-}
 
 mountChrome();
 const canvas = byId<HTMLCanvasElement>('canvas');
@@ -26,6 +22,25 @@ const WIDTH = canvas.width;
 const HEIGHT = canvas.height;
 const COLOR = '#1f6feb';
 const LINE = 4;
+const drawings = drawingsApi(WIDTH, HEIGHT);
+document.body.dataset['session'] = drawings.dialect;
+// The original app's routes keep no title; a link switches between the two dialects.
+titleInput.hidden = drawings.dialect === 'weapp-session';
+listEl.before(
+  drawings.dialect === 'wafer'
+    ? h(
+        'p',
+        { class: 'muted dialect' },
+        h('a', { id: 'dialect', href: '?session=weapp-session' }, t('doodle.dialect.wafer')),
+      )
+    : h(
+        'p',
+        { class: 'muted dialect' },
+        t('doodle.dialect.weapp-session'),
+        ' ',
+        h('a', { id: 'dialect', href: location.pathname }, t('doodle.dialect.back')),
+      ),
+);
 
 const ctx = canvas.getContext('2d')!;
 let actions: StrokeAction[] = [];
@@ -121,7 +136,7 @@ saveButton.addEventListener('click', async () => {
   }
   saveButton.disabled = true;
   try {
-    await api('POST', '/drawings', {
+    await drawings.save({
       title: titleInput.value.trim(),
       width: WIDTH,
       height: HEIGHT,
@@ -146,7 +161,7 @@ async function replay(summary: Summary): Promise<void> {
   const title = summary.title || t('doodle.untitled');
   let stored: Drawing;
   try {
-    stored = (await api<{ drawing: Drawing }>('GET', `/drawings/${encodeURIComponent(summary.id)}`)).drawing;
+    stored = await drawings.load(summary);
   } catch (e) {
     say(e instanceof ApiError ? e.message : String(e), 'error');
     return;
@@ -192,7 +207,7 @@ async function replay(summary: Summary): Promise<void> {
 async function remove(summary: Summary): Promise<void> {
   if (!confirm(t('doodle.confirm-delete', { title: summary.title || t('doodle.untitled') }))) return;
   try {
-    await api('DELETE', `/drawings/${encodeURIComponent(summary.id)}`);
+    await drawings.remove(summary.id);
     toast(t('doodle.deleted'), 'ok');
   } catch (e) {
     toast(e instanceof ApiError ? e.message : String(e), 'error');
@@ -201,21 +216,21 @@ async function remove(summary: Summary): Promise<void> {
 }
 
 async function refresh(): Promise<void> {
-  let drawings: Summary[];
+  let list: Summary[];
   try {
-    drawings = (await api<{ drawings: Summary[] }>('GET', '/drawings')).drawings;
+    list = await drawings.list();
   } catch (e) {
     listEl.replaceChildren(
       h('li', { class: 'empty error-text' }, e instanceof ApiError ? e.message : String(e)),
     );
     return;
   }
-  if (drawings.length === 0) {
+  if (list.length === 0) {
     listEl.replaceChildren(h('li', { class: 'empty' }, t('doodle.none')));
     return;
   }
   listEl.replaceChildren(
-    ...drawings.map((d) =>
+    ...list.map((d) =>
       h(
         'li',
         { class: 'item', 'data-id': d.id },
@@ -223,7 +238,10 @@ async function refresh(): Promise<void> {
         h(
           'div',
           { class: 'meta' },
-          `${formatTime(d.createdAt)} · ${t('doodle.points', { n: d.points, max: strokeLimits.maxActions })}`,
+          [
+            ...(d.createdAt > 0 ? [formatTime(d.createdAt)] : []),
+            t('doodle.points', { n: d.points, max: strokeLimits.maxActions }),
+          ].join(' · '),
         ),
         h(
           'div',

@@ -1,11 +1,11 @@
 /**
- * 一笔到底: draw one stroke on a `<canvas type="2d">`, save it (`POST /weapp/drawings`), list your
- * drawings (`GET /weapp/drawings`), replay one at the pace it was drawn
- * (`GET /weapp/drawings/:id`), delete one (`DELETE`). The stroke is recorded as actions:
+ * 一笔到底: draw one stroke on a `<canvas type="2d">`, save it, list your drawings, replay one at the
+ * pace it was drawn, delete one — on Hutong's demo routes or the original app's, as `config.js`
+ * says (utils/drawings.js). The stroke is recorded as actions:
  * `['m', x, y, 0]` at touchstart, `['l', x, y, t]` at each touchmove, x/y in canvas CSS pixels
  * and t in ms since touchstart.
  */
-const api = require('../../utils/api.js');
+const drawings = require('../../utils/drawings.js');
 const { messageOf, showError, toast } = require('../../utils/errors.js');
 const { clampPoint, isReplayable, saveProblem } = require('../../utils/stroke.js');
 
@@ -131,9 +131,9 @@ Page({
     );
     this.setData({ saving: true });
     try {
-      const { drawing } = await api.post('/weapp/drawings', body);
+      const id = await drawings.save(body);
       this.actions = [];
-      this.setData({ title: '', points: 0, selectedId: String(drawing.id), notice: '已保存' });
+      this.setData({ title: '', points: 0, selectedId: String(id), notice: '已保存' });
       wx.showToast({ title: '已保存', icon: 'success' });
       await this.loadList();
     } catch (error) {
@@ -147,13 +147,13 @@ Page({
 
   async loadList() {
     try {
-      const { drawings } = await api.get('/weapp/drawings');
+      const list = await drawings.list();
       this.setData({
-        drawings: drawings.map((d) => ({
+        drawings: list.map((d) => ({
           id: String(d.id),
           title: d.title || '无题',
           points: d.points,
-          date: dateText(d.createdAt),
+          date: d.createdAt ? dateText(d.createdAt) : '',
         })),
       });
     } catch (error) {
@@ -168,7 +168,7 @@ Page({
     this.setData({ selectedId: id });
     let drawing;
     try {
-      drawing = (await api.get(`/weapp/drawings/${encodeURIComponent(id)}`)).drawing;
+      drawing = await drawings.load(id);
     } catch (error) {
       if (error.code === 'ERR_DEMO_BAD_STROKE') this.damaged();
       else showError(error);
@@ -240,7 +240,7 @@ Page({
       success: async ({ confirm }) => {
         if (!confirm) return;
         try {
-          await api.del(`/weapp/drawings/${encodeURIComponent(id)}`);
+          await drawings.remove(id);
           if (this.data.selectedId === id) this.setData({ selectedId: '' });
           wx.showToast({ title: '已删除', icon: 'success' });
         } catch (error) {
