@@ -390,7 +390,7 @@ await app.close();
     assert.match(body.data.userinfo.openId, /^o/);
   });
 
-  test('the mini program build runs in a VM with only wx and logs in through the business server', async () => {
+  test('the mini program build runs in a VM with only wx and logs in through the business server (Wafer 2 and weapp-session)', async () => {
     const client = await project('client', ['client']);
     measure(
       'install @hutong/client',
@@ -413,6 +413,9 @@ await app.close();
     assert.match(userInfo.openId, /^o/);
     const response = await sdk.request({ url: `${expressUrl}/weapp/user`, login: true });
     assert.equal(response.data.data.openId, userInfo.openId);
+    // weapp-session-client's shape: the first request logs in with the signed rawData.
+    const applet = await sdk.requestWithSession({ url: `${expressUrl}/applet/me` });
+    assert.equal(applet.data.user.openId, userInfo.openId);
 
     const esm = node(client.dir, [
       '--input-type=module',
