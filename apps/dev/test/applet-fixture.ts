@@ -62,17 +62,58 @@ export async function seedPhone(stack: DevStack, base: string, openid?: string):
   };
 }
 
-/** What the mini program's canvas `getActions()` gives for a short stroke, as it sends it. */
-export function canvasActions(seed: number): string {
-  return JSON.stringify([
+/**
+ * A stroke as the original mini program's canvas gives it (`wx.createContext()`: save, moveTo,
+ * lineTo…, setStrokeStyle, setLineWidth, stroke, restore, then `getActions()`), written out from
+ * the base library's format rather than by Hutong's converter: a color is `['normal', [r, g, b, a]]`
+ * and the path goes inside `strokePath`.
+ */
+export function originalStroke(
+  points: [number, number][],
+  rgb: [number, number, number] = [102, 102, 102],
+  lineWidth = 5,
+) {
+  return [
     { method: 'save', data: [] },
-    { method: 'moveTo', data: [seed, seed + 1] },
-    { method: 'lineTo', data: [seed + 10, seed + 12] },
-    { method: 'setStrokeStyle', data: ['#666666'] },
-    { method: 'setLineWidth', data: [5] },
-    { method: 'stroke', data: [] },
+    { method: 'setStrokeStyle', data: ['normal', [...rgb, 255]] },
+    { method: 'setLineWidth', data: [lineWidth] },
+    {
+      method: 'strokePath',
+      data: points.map(([x, y], i) => ({ method: i === 0 ? 'moveTo' : 'lineTo', data: [x, y] })),
+    },
     { method: 'restore', data: [] },
-  ]);
+  ];
+}
+
+/**
+ * The original mini program, logged in as `openid` (a new login: the user's earlier code ends),
+ * saves the paint `id`: a stroke through `points` in `rgb`, 5 px. Resolves with its phone.
+ */
+export async function originalSaves(
+  stack: DevStack,
+  openid: string,
+  id: string,
+  points: [number, number][],
+  rgb: [number, number, number],
+): Promise<SeedPhone> {
+  const phone = await seedPhone(stack, '/applet', openid);
+  const saved = await phone.request('POST', '/save', {
+    id,
+    actions: JSON.stringify(originalStroke(points, rgb)),
+  });
+  if (saved.body?.code !== 0)
+    throw new Error(`the original app's save failed: ${JSON.stringify(saved.body)}`);
+  return phone;
+}
+
+/** A short stroke's actions as the mini program sends them (`JSON.stringify`), by `seed`. */
+export function canvasActions(seed: number): string {
+  return JSON.stringify(
+    originalStroke([
+      [seed, seed + 1],
+      [seed + 10, seed + 12],
+    ]),
+  );
 }
 
 /** A JSON array of exactly `bytes` UTF-8 bytes. */

@@ -16,7 +16,7 @@ import { fromCanvasActions } from '@hutong/demos/canvas-actions';
 import type { SimWx } from '@hutong/wechat-sim';
 import { buildClient } from '../../../packages/client/scripts/build.mjs';
 import type { DevStack } from '../src/stack.js';
-import { seedPhone } from './applet-fixture.js';
+import { originalSaves } from './applet-fixture.js';
 import { phone } from './client-fixture.js';
 import { startTestStack, until } from './stack-fixture.js';
 
@@ -518,26 +518,17 @@ describe('the demos mini program on the dev stack', () => {
     });
 
     // A paint the original mini program saved for the same user: its own shape, red, 5 px.
-    const original = await seedPhone(stack, '/applet', openid);
-    const actions = [
-      { method: 'save', data: [] },
-      { method: 'setStrokeStyle', data: ['normal', [255, 0, 0, 255]] },
-      { method: 'setLineWidth', data: [5] },
-      {
-        method: 'strokePath',
-        data: [
-          { method: 'moveTo', data: [10, 10] },
-          { method: 'lineTo', data: [100, 40] },
-          { method: 'lineTo', data: [150, 120] },
-        ],
-      },
-      { method: 'restore', data: [] },
-    ];
-    const saved = await original.request('POST', '/save', {
-      id: 'from-the-original',
-      actions: JSON.stringify(actions),
-    });
-    assert.equal(saved.body.code, 0);
+    await originalSaves(
+      stack,
+      openid,
+      'from-the-original',
+      [
+        [10, 10],
+        [100, 40],
+        [150, 120],
+      ],
+      [255, 0, 0],
+    );
     await page['loadList']();
     assert.deepEqual(
       (page.view as { drawings: { id: string }[] }).drawings.map((d) => d.id),

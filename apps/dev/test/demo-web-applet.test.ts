@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { WEAPP_SESSION_CODE_KEY } from '@hutong/client/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DevStack } from '../src/stack.js';
-import { seedPhone } from './applet-fixture.js';
+import { originalSaves } from './applet-fixture.js';
 import { chromiumMissing, launchChromium, screenshotDir, userPage } from './browser-fixture.js';
 import { startTestStack } from './stack-fixture.js';
 
@@ -108,26 +108,17 @@ describe('一笔到底 on the original app’s routes (weapp-session) in headles
     const { page } = user;
     const openid = await stored(page, 'hutong_sim_openid');
     assert.ok(openid);
-    const original = await seedPhone(stack, '/applet', openid);
-    const actions = [
-      { method: 'save', data: [] },
-      { method: 'setStrokeStyle', data: ['normal', [255, 0, 0, 255]] },
-      { method: 'setLineWidth', data: [5] },
-      {
-        method: 'strokePath',
-        data: [
-          { method: 'moveTo', data: [40, 40] },
-          { method: 'lineTo', data: [200, 120] },
-          { method: 'lineTo', data: [320, 60] },
-        ],
-      },
-      { method: 'restore', data: [] },
-    ];
-    const saved = await original.request('POST', '/save', {
-      id: 'from-the-original',
-      actions: JSON.stringify(actions),
-    });
-    assert.equal(saved.body.code, 0);
+    const original = await originalSaves(
+      stack,
+      openid,
+      'from-the-original',
+      [
+        [40, 40],
+        [200, 120],
+        [320, 60],
+      ],
+      [255, 0, 0],
+    );
     // The original app logged this user in with a new code, ending the page's (one code per user):
     // the page's next request is answered ERR_SESSION_EXPIRED and logs in again, unseen.
     await page.reload();
