@@ -1,19 +1,33 @@
 /**
  * Load-generator child: opens connections speaking one protocol with raw `ws` (so the client cost
  * is the same for every server), records broadcast latencies and echo round trips, and reports to
- * the parent over IPC. Messages from the parent: {op: 'open', kind, urls}, {op: 'echo', rate, ms},
- * {op: 'report'}, {op: 'close'}.
+ * the parent over IPC. For Hutong each connection first asks for a tunnel with a signed
+ * `POST /tunnel/get/wsurl`, as a business server does for its mini program.
+ *
+ * Messages from the parent: {op: 'open', kind, target, count, group} (opens `count` connections
+ * into `group`, 'idle' or 'echo'), {op: 'ids'} (the idle group's tunnel ids), {op: 'echo', rate,
+ * ms} (on the echo group), {op: 'report'}, {op: 'close', group?}.
  */
+import { Agent, request as httpRequest } from 'node:http';
+import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import WebSocket from 'ws';
 
+/** The business server's connections to the tunnel API, kept open as a busy one keeps them. */
+const agent = new Agent({ keepAlive: true, maxSockets: 100 });
+
 type Kind = 'hutong' | 'ws' | 'socketio';
-const sockets: WebSocket[] = [];
+type Group = 'idle' | 'echo';
+
+/** Where the connections go: given URLs (ws, Socket.IO, in-process Hutong tunnels) or get/wsurl. */
+type Target = { urls: string[] } | { wsurl: string; receiveUrl: string; key: string };
+
+const groups: Record<Group, WebSocket[]> = { idle: [], echo: [] };
 /** Per broadcast payload time `t`: how many got it, and the latest arrival. */
 const broadcasts = new Map<number, { count: number; last: number }>();
 const rtts: number[] = [];
 let kind: Kind = 'ws';
 
-const send = (text: string) => process.send?.(JSON.parse(text));
+const send = (message: object) => process.send?.(message);
 
 /** A broadcast payload arrives as text; an echo as the object the client sent. */
 function onPayload(payload: unknown): void {
@@ -35,8 +49,7 @@ function onFrame(ws: WebSocket, raw: string): void {
   } else if (kind === 'hutong') {
     if (!raw.startsWith('message:')) return;
     const message = JSON.parse(raw.slice(8)) as { type: string; content: unknown };
-    const { content } = message;
-    onPayload(content);
+    onPayload(message.content);
   } else if (raw === '2') {
     ws.send('3'); // engine.io ping → pong
   } else if (raw.startsWith('0')) {
@@ -47,13 +60,40 @@ function onFrame(ws: WebSocket, raw: string): void {
   }
 }
 
-function open(url: string): Promise<void> {
+/** A tunnel from the Wafer API: a signed get/wsurl, as the official server SDKs send it. */
+function allocate(target: { wsurl: string; receiveUrl: string; key: string }): Promise<string> {
+  const data = JSON.stringify({ receiveUrl: target.receiveUrl, protocolType: 'wss' });
+  const body = JSON.stringify({ data, tcId: 'bench', signature: tunnelSignature(data, target.key) });
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(target.wsurl, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    request.once('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      response.once('end', () => {
+        const answer = JSON.parse(text) as { code: number; data: string };
+        if (answer.code !== 0) reject(new Error(`get/wsurl answered ${text}`));
+        else resolve((JSON.parse(answer.data) as { connectUrl: string }).connectUrl);
+      });
+    });
+    request.once('error', reject);
+    request.end(body);
+  });
+}
+
+function connect(url: string, group: Group): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     ws.on('message', (data) => onFrame(ws, String(data)));
     ws.on('error', reject);
     const ready = () => {
-      sockets.push(ws);
+      groups[group].push(ws);
       resolve();
     };
     if (kind === 'socketio') {
@@ -68,6 +108,11 @@ function open(url: string): Promise<void> {
   });
 }
 
+async function openOne(target: Target, i: number, group: Group): Promise<void> {
+  if ('wsurl' in target) return connect(await allocate(target), group);
+  return connect(target.urls[i % target.urls.length]!, group);
+}
+
 function echoMessage(t: number): string {
   if (kind === 'hutong') return `message:${JSON.stringify({ type: 'echo', content: { e: t } })}`;
   if (kind === 'socketio') return `42${JSON.stringify(['e', { e: t }])}`;
@@ -75,6 +120,7 @@ function echoMessage(t: number): string {
 }
 
 async function echo(rate: number, ms: number): Promise<void> {
+  const sockets = groups.echo;
   const interval = 10;
   const perTick = Math.max(1, Math.round((rate * interval) / 1000));
   const end = Date.now() + ms;
@@ -89,23 +135,43 @@ async function echo(rate: number, ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
-process.on(
-  'message',
-  async (message: { op: string; kind?: Kind; urls?: string[]; rate?: number; ms?: number }) => {
-    if (message.op === 'open') {
-      kind = message.kind!;
-      const urls = message.urls!;
-      for (let i = 0; i < urls.length; i += 100) await Promise.all(urls.slice(i, i + 100).map(open));
-      send(JSON.stringify({ op: 'opened', count: sockets.length }));
-    } else if (message.op === 'echo') {
-      rtts.length = 0;
-      await echo(message.rate!, message.ms!);
-      send(JSON.stringify({ op: 'echoed', rtts }));
-    } else if (message.op === 'report') {
-      send(JSON.stringify({ op: 'report', broadcasts: [...broadcasts.entries()] }));
-    } else if (message.op === 'close') {
-      for (const ws of sockets) ws.terminate();
-      process.exit(0);
+interface Message {
+  op: string;
+  kind?: Kind;
+  target?: Target;
+  count?: number;
+  group?: Group;
+  rate?: number;
+  ms?: number;
+}
+
+process.on('message', async (message: Message) => {
+  if (message.op === 'open') {
+    kind = message.kind!;
+    const { target, count, group } = message as Required<Message>;
+    const started = performance.now();
+    // 100 at a time, as a crowd of phones reconnecting after a deploy would come.
+    for (let i = 0; i < count; i += 100) {
+      const batch = Array.from({ length: Math.min(100, count - i) }, (_, k) => openOne(target, i + k, group));
+      await Promise.all(batch);
     }
-  },
-);
+    send({ op: 'opened', count: groups[group].length, ms: performance.now() - started });
+  } else if (message.op === 'echo') {
+    rtts.length = 0;
+    await echo(message.rate!, message.ms!);
+    send({ op: 'echoed', rtts });
+  } else if (message.op === 'ids') {
+    const ids = groups.idle.map((ws) => new URL(ws.url).searchParams.get('tunnelId') ?? '');
+    send({ op: 'ids', ids });
+  } else if (message.op === 'report') {
+    send({ op: 'report', broadcasts: [...broadcasts.entries()] });
+  } else if (message.op === 'close') {
+    const closing = message.group ? [message.group] : (['idle', 'echo'] as const);
+    for (const group of closing) {
+      for (const ws of groups[group]) ws.terminate();
+      groups[group] = [];
+    }
+    if (!message.group) process.exit(0);
+    send({ op: 'closed' });
+  }
+});

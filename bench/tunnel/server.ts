@@ -5,7 +5,9 @@
  * with the payload as body (ws, socketio), GET /bench/alloc?n= (hutong: tunnels with an echoing
  * in-process handler; Hutong broadcasts through its Wafer push API).
  */
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { createHutong, HandlerReceiver } from '@hutong/server';
 import { Server as SocketIo } from 'socket.io';
 import { WebSocketServer } from 'ws';
@@ -20,10 +22,37 @@ const mem = () => {
   return { rss, heapUsed, external };
 };
 
+/**
+ * CPU profiling of one phase: `/bench/profile?op=start`, then `?op=stop&file=<path>` writes a
+ * .cpuprofile of what ran in between (bench/tunnel/profile.ts drives it).
+ */
+let profiler: Session | undefined;
+async function profile(op: string | null, file: string | null): Promise<object> {
+  if (op === 'start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    return { started: true };
+  }
+  if (!profiler) return { error: 'not started' };
+  const { profile: result } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = undefined;
+  writeFileSync(file ?? 'bench.cpuprofile', JSON.stringify(result));
+  return { written: file };
+}
+
 function control(req: IncomingMessage, res: ServerResponse, broadcast: (text: string) => void): boolean {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname === '/bench/mem') {
     res.end(JSON.stringify(mem()));
+    return true;
+  }
+  if (url.pathname === '/bench/profile') {
+    void profile(url.searchParams.get('op'), url.searchParams.get('file')).then((r) =>
+      res.end(JSON.stringify(r)),
+    );
     return true;
   }
   if (url.pathname === '/bench/broadcast') {
@@ -54,6 +83,9 @@ async function hutong(): Promise<string> {
     },
   });
   node.app.get('/bench/mem', async () => mem());
+  node.app.get<{ Querystring: { op: string; file?: string } }>('/bench/profile', async (request) =>
+    profile(request.query.op, request.query.file ?? null),
+  );
   node.app.get<{ Querystring: { n: string } }>('/bench/alloc', async (request) =>
     Array.from({ length: Number(request.query.n) }, () => node.tunnels.allocate(echo)),
   );

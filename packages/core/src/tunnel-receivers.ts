@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { HutongError, type TunnelEvent } from '@hutong/protocol';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import type { Logger } from './logger.js';
@@ -60,10 +62,11 @@ export interface WebhookOptions {
   onRetry?: (event: TunnelEvent) => void;
 }
 
-/** What a failed fetch says about its cause: `ECONNREFUSED`, a TLS error code, `TimeoutError`… */
+/** What a failed request says about its cause: `ECONNREFUSED`, a TLS error code, `TimeoutError`… */
 export function fetchFailure(error: unknown): { code: string; message: string } {
   const outer = error as { cause?: unknown; name?: unknown; message?: unknown } | null;
-  // undici wraps network errors: TypeError('fetch failed', {cause}); several addresses tried give an AggregateError.
+  // fetch (undici) wraps network errors: TypeError('fetch failed', {cause}); several addresses tried
+  // give an AggregateError. node:http's errors carry their code themselves.
   let cause = (outer?.cause ?? error) as {
     code?: unknown;
     name?: unknown;
@@ -81,18 +84,67 @@ export function fetchFailure(error: unknown): { code: string; message: string } 
 }
 
 /**
+ * Connections to business servers, kept open between webhooks: a busy tunnel server sends one per
+ * tunnel event, and a new TCP (and TLS) handshake each would cost more than the event. At most 256
+ * at once per business server; more requests wait for a free one.
+ */
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' }),
+};
+
+class WebhookTimeout extends Error {
+  override readonly name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`The business server did not answer within ${ms} ms`);
+  }
+}
+
+/**
+ * One POST of `body` to `url`: resolves with the HTTP status (the answer's body is discarded), or
+ * rejects with the network error (its `code`: ECONNREFUSED, a TLS code…) or a TimeoutError when no
+ * answer came within `timeoutMs`. Redirects are statuses like any other: never followed.
+ */
+function post(url: URL, body: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(url, {
+      method: 'POST',
+      agent: agents[url.protocol as keyof typeof agents],
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const timer = setTimeout(() => request.destroy(new WebhookTimeout(timeoutMs)), timeoutMs);
+    request.once('response', (response) => {
+      clearTimeout(timer);
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end(body);
+  });
+}
+
+/**
  * Signed POSTs to the business server's `receiveUrl` (docs/protocols/tunnel.md#server-api): `{data, signature}` with
  * `signature = sha1(data + key)`. Network errors, timeouts and 5xx are retried with backoff; a 4xx
- * (the SDK refused the body) is not, nor is a 3xx: redirects are not followed (`redirect:
- * 'manual'`), so an event never goes anywhere but `receiveUrl`. After the last try the event is
- * dropped with a log line (the status, or the network error's code and message) and `deliver`
- * rejects with ERR_TUNNEL_DELIVERY.
+ * (the SDK refused the body) is not, nor is a 3xx: redirects are not followed, so an event never
+ * goes anywhere but `receiveUrl`. After the last try the event is dropped with a log line (the
+ * status, or the network error's code and message) and `deliver` rejects with ERR_TUNNEL_DELIVERY.
+ * Connections are kept open between events (one pool per protocol). One receiver serves any number
+ * of tunnels with the same `receiveUrl` and key.
  */
 export class WebhookReceiver implements TunnelReceiver {
+  readonly #target: URL;
+
   constructor(
     readonly url: string,
     private readonly options: WebhookOptions,
-  ) {}
+  ) {
+    this.#target = new URL(url);
+  }
 
   async deliver(event: TunnelEvent): Promise<void> {
     const data = JSON.stringify(event);
@@ -102,15 +154,7 @@ export class WebhookReceiver implements TunnelReceiver {
       let status = 0;
       let failure: { code: string; message: string } | undefined;
       try {
-        const response = await fetch(this.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
-        });
-        status = response.status;
-        await response.body?.cancel();
+        status = await post(this.#target, body, this.options.timeoutMs ?? 5000);
         if (status >= 200 && status < 300) return;
       } catch (error) {
         status = 0;

@@ -35,6 +35,30 @@ export interface TunnelRoutesOptions {
   receiveHosts?: readonly string[];
 }
 
+/**
+ * One webhook receiver per (receiveUrl, key), shared by every tunnel a business server asks for:
+ * a receiver holds no per-tunnel state, and thousands of tunnels of one business server need not
+ * carry thousands of copies. The newest `max` pairs are kept.
+ */
+class ReceiverCache {
+  readonly #receivers = new Map<string, WebhookReceiver>();
+
+  constructor(
+    private readonly make: (url: string, key: string) => WebhookReceiver,
+    private readonly max = 1024,
+  ) {}
+
+  get(url: string, key: string): WebhookReceiver {
+    const id = `${key.length}:${key}${url}`;
+    let receiver = this.#receivers.get(id);
+    if (receiver) return receiver;
+    receiver = this.make(url, key);
+    if (this.#receivers.size >= this.max) this.#receivers.delete(this.#receivers.keys().next().value!);
+    this.#receivers.set(id, receiver);
+    return receiver;
+  }
+}
+
 /** Whether `url`'s host is one of `allowed` (`host`, `host:port`, `*.domain`); any when none are listed. */
 export function receiveHostAllowed(url: URL, allowed: readonly string[] | undefined): boolean {
   if (!allowed || allowed.length === 0) return true;
@@ -77,6 +101,7 @@ export function verifySigned(request: SignedRequest, keys: readonly string[]): s
  * C#) and for `get/wsurl`, an object otherwise. Errors: `{code, message, error}` with an HTTP status.
  */
 export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app, options) => {
+  const receivers = new ReceiverCache((url, key) => new WebhookReceiver(url, { ...options.webhook, key }));
   options.router.revive = (text) => {
     let spec: { url?: unknown; key?: unknown };
     try {
@@ -87,7 +112,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
     const key = typeof spec.key === 'number' ? options.keys[spec.key] : undefined;
     if (typeof spec.url !== 'string' || !/^https?:\/\//.test(spec.url) || key === undefined) return undefined;
     if (!receiveHostAllowed(new URL(spec.url), options.receiveHosts)) return undefined;
-    return new WebhookReceiver(spec.url, { ...options.webhook, key });
+    return receivers.get(spec.url, key);
   };
   app.setErrorHandler((error, request, reply) => {
     const hutong = asHutongError(error);
@@ -128,7 +153,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
       if (!receiveHostAllowed(target, options.receiveHosts)) {
         throw new HutongError('ERR_TUNNEL_RECEIVE_HOST', `receiveUrl host ${target.host} is not allowed`);
       }
-      const receiver = new WebhookReceiver(target.toString(), { ...options.webhook, key });
+      const receiver = receivers.get(target.toString(), key);
       const tunnel = options.router.hub.allocate(receiver);
       // Any node may take the socket: it rebuilds the receiver from the URL and the key's index.
       options.router.offer(
