@@ -161,6 +161,47 @@ describe('tunnel server API', () => {
 });
 
 describe('webhook delivery', () => {
+  test('events reuse kept-alive connections to the business server', async () => {
+    const business = await receiverServer();
+    const receiver = new WebhookReceiver(business.url, { key: KEY });
+    try {
+      for (let i = 0; i < 20; i += 1) await receiver.deliver({ tunnelId: `t${i}`, type: 'connect' });
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => receiver.deliver({ tunnelId: `c${i}`, type: 'close' })),
+      );
+      assert.equal(business.received.length, 30);
+      assert.ok(business.received.every((r) => r.signed));
+      assert.ok(business.connections() <= 10, `${business.connections()} connections for 30 events`);
+    } finally {
+      await business.close();
+    }
+  });
+
+  test('a business server that does not answer in time is a TimeoutError, retried, then dropped', async () => {
+    const silent = createServer(() => {}); // takes the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const logs: { fields: Record<string, unknown>; message: string | undefined }[] = [];
+    const receiver = new WebhookReceiver(`http://127.0.0.1:${port}/tunnel`, {
+      key: KEY,
+      timeoutMs: 50,
+      retryDelaysMs: [5],
+      logger: recordingLogger(logs),
+    });
+    try {
+      await assert.rejects(
+        receiver.deliver({ tunnelId: 't', type: 'connect' }),
+        (error: { code?: string; message?: string }) =>
+          error.code === 'ERR_TUNNEL_DELIVERY' && /TimeoutError/.test(error.message ?? ''),
+      );
+      assert.equal((logs.at(-1)!.fields['error'] as { code?: string }).code, 'TimeoutError');
+      assert.equal(logs.at(-1)?.fields['attempts'], 2);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   test('5xx and a dead receiver are retried, then dropped with a count; 4xx is not retried', async () => {
     let answer = 503;
     const business = await receiverServer(() => answer);

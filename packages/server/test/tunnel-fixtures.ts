@@ -151,12 +151,22 @@ export async function receiverServer(status: () => number = () => 200) {
       res.writeHead(status(), { 'content-type': 'application/json' }).end('{"code":0,"message":"ok"}');
     });
   });
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     received,
+    /** TCP connections the receiver accepted so far. */
+    connections: () => connections,
     port,
     url: `http://127.0.0.1:${port}/tunnel`,
-    close: () => new Promise((r) => server.close(r)),
+    close: () =>
+      new Promise((r) => {
+        server.close(r);
+        server.closeAllConnections();
+      }),
   };
 }
