@@ -8,7 +8,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as hutong from '@hutong/client';
-import { clientErrorTypes, createClient, RequestError, WEAPP_SESSION_CODE_KEY } from '@hutong/client/core';
+import {
+  clientErrorTypes,
+  createClient,
+  RequestError,
+  WEAPP_SESSION_CODE_KEY,
+  weappSessionDialect,
+} from '@hutong/client/core';
 import { createNodePlatform } from '@hutong/client/node';
 import { createWxPlatform, type WxLike } from '@hutong/client/wx';
 import { codeSessionKey } from '@hutong/core';
@@ -71,7 +77,7 @@ function phone(nickName = '一笔', storage = new MemoryStorage()) {
   });
   const client = createClient({
     platform: createWxPlatform(wx as unknown as WxLike),
-    dialect: 'weapp-session',
+    dialect: weappSessionDialect,
   });
   return { wx, client, storage };
 }
@@ -185,7 +191,7 @@ describe('@hutong/client, weapp-session dialect', () => {
       first = false;
       return 'a-code-wechat-never-issued';
     };
-    const client = createClient({ platform, dialect: 'weapp-session' });
+    const client = createClient({ platform, dialect: weappSessionDialect });
     const mark = seen.length;
     const response = await client.request({ url: `${base}/me` });
     assert.equal(userOf(response).openId, wx.sim.openid);
@@ -208,7 +214,7 @@ describe('@hutong/client, weapp-session dialect', () => {
       platform: createNodePlatform({
         login: { simulator: `${stack.url}/__wx`, userInfo: { nickName: '节点' } },
       }),
-      dialect: 'weapp-session',
+      dialect: weappSessionDialect,
     });
     const response = await client.request({ url: `${base}/me` });
     assert.equal(userOf(response).nickName, '节点');

@@ -22,6 +22,7 @@ import {
   type StoredSession,
   Tunnel as TunnelCore,
   type TunnelOptions,
+  weappSessionDialect,
 } from './core/index.js';
 import { createWxPlatform, type WxLike } from './platform/wx.js';
 
@@ -30,7 +31,7 @@ export * from './core/index.js';
 let current: BoundClient | undefined;
 let pendingLoginUrl: string | undefined;
 /** The weapp-session client behind `requestWithSession` when the default client is a Wafer one. */
-let weappSession: BoundClient | undefined;
+let weappDefault: BoundClient | undefined;
 
 /** Sets up the default client (required outside mini programs). */
 export function configure(options: ClientOptions): BoundClient {
@@ -53,10 +54,10 @@ function client(): BoundClient {
 function weappClient(): BoundClient {
   const base = client();
   if (base.dialect === 'weapp-session') return base;
-  if (weappSession?.platform !== base.platform) {
-    weappSession = createClient({ platform: base.platform, dialect: 'weapp-session' });
+  if (weappDefault?.platform !== base.platform) {
+    weappDefault = createClient({ platform: base.platform, dialect: weappSessionDialect });
   }
-  return weappSession;
+  return weappDefault;
 }
 
 /**

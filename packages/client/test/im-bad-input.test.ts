@@ -245,8 +245,8 @@ describe('ImClient against an IM server that misbehaves', () => {
     );
   });
 
-  test('closed 4507 (slow consumer) or 4429: reconnects and logs in again with the same token', async () => {
-    let closes = [4507, 4429];
+  test('closed 4008 (slow consumer) or 4029 (pre-login flood): reconnects and logs in again with the same token', async () => {
+    let closes = [4008, 4029];
     server.use((frame, reply, ws) => {
       standard(frame, reply, ws);
       const code = closes[0];

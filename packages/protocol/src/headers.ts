@@ -1,3 +1,5 @@
+import { closeCodes } from './close-codes.js';
+
 /** Header names as the Wafer SDKs send them. Node lower-cases incoming names; compare with `lower`. */
 export const wxHeaders = {
   code: 'X-WX-Code',
@@ -27,17 +29,11 @@ export const wafer1ErrorTypes = {
   checkLoginFailed: 'ERR_CHECK_LOGIN_FAILED',
 } as const;
 
-/**
- * WebSocket close code of a node that is draining (rolling restart): "reconnect now, elsewhere".
- * The Hutong clients reconnect at once, without backoff, and the load balancer picks another node.
- */
-export const DRAIN_CLOSE_CODE = 4503;
+/** The draining node's close code (`closeCodes.draining`, ./close-codes.ts): reconnect at once, elsewhere. */
+export const DRAIN_CLOSE_CODE = closeCodes.draining;
 
-/**
- * WebSocket close code of a tunnel socket whose send buffer passed the server's send budget (a
- * slow consumer). A normal drop for the clients: reconnect (resume) with backoff.
- */
-export const SLOW_CONSUMER_CLOSE_CODE = 4008;
+/** A slow consumer's close code (`closeCodes.slowConsumer`): reconnect with backoff. */
+export const SLOW_CONSUMER_CLOSE_CODE = closeCodes.slowConsumer;
 
 /**
  * weapp-session (the 一笔到底 tutorial's session layer): why a request failed, in the `reason` of

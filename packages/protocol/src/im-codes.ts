@@ -2,6 +2,8 @@
  * The IM wire's numbers (docs/protocols/mobileimsdk.md#mobileimsdk-wire) and Hutong's additions, with no schema library: the
  * client SDK imports this module, so mini programs ship no validator.
  */
+import { closeCodes } from './close-codes.js';
+
 export const imTypes = {
   login: 0,
   keepAlive: 1,
@@ -72,19 +74,20 @@ export const imHutongCodes = {
 
 /**
  * WebSocket close codes of `/im` (besides RFC 6455's: 1000 logout / refused login / kicked, 1003
- * binary frame, 1009 frame too large, 1001 shutdown). docs/im.md#close-codes.
+ * binary frame, 1009 frame too large, 1001 shutdown), from the ranges of ./close-codes.ts.
+ * docs/im.md#close-codes.
  */
 export const imCloseCodes = {
   /** More frames before login than the pre-login budget allows (10, then 5 a second). Reconnect later. */
-  unloggedFlood: 4429,
+  unloggedFlood: closeCodes.preLoginFlood,
   /** The socket's send buffer passed the server's limit (a slow consumer). Reconnect with backoff. */
-  slowConsumer: 4507,
+  slowConsumer: closeCodes.slowConsumer,
   /** The session this connection logged in with was logged out. Log in again: do not reuse the token. */
-  loggedOut: 4401,
+  loggedOut: closeCodes.loggedOut,
   /** The session this connection logged in with expired. A fresh session is needed to log in again. */
-  sessionExpired: 4440,
-  /** The node is draining: reconnect at once, elsewhere (DRAIN_CLOSE_CODE in ./headers). */
-  draining: 4503,
+  sessionExpired: closeCodes.sessionExpired,
+  /** The node is draining: reconnect at once, elsewhere. */
+  draining: closeCodes.draining,
 } as const;
 
 /** Largest frame, as MobileIMSDK's gateway (Netty's default WebSocket payload limit). */

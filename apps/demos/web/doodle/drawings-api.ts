@@ -8,7 +8,7 @@
  *   this page's show up there.
  */
 import { createBrowserPlatform } from '@hutong/client/browser';
-import { createClient } from '@hutong/client/core';
+import { createClient, weappSessionDialect } from '@hutong/client/core';
 import { fromCanvasActions, toCanvasActions } from '@hutong/demos/canvas-actions';
 import type { DrawingSummary, StrokeAction } from '@hutong/demos/drawing';
 import { t } from '../shared/i18n.js';
@@ -51,10 +51,10 @@ const wafer: DrawingsApi = {
 /** Replay pace of a paint from the original app, which records no times. */
 const MS_PER_POINT = 12;
 
-function weappSession(width: number, height: number): DrawingsApi {
+function original(width: number, height: number): DrawingsApi {
   const client = createClient({
     platform: createBrowserPlatform({ login: { simulator: `${location.origin}/__wx` } }),
-    dialect: 'weapp-session',
+    dialect: weappSessionDialect,
   });
   const base = `${location.origin}/applet/session/paints`;
   /** The original's answer: `{code: 0, data}`, or `{code: -1, error: {code, reason}}`. */
@@ -123,6 +123,6 @@ function weappSession(width: number, height: number): DrawingsApi {
 /** The page's dialect, from `?session=`. */
 export function drawingsApi(width: number, height: number): DrawingsApi {
   return new URLSearchParams(location.search).get('session') === 'weapp-session'
-    ? weappSession(width, height)
+    ? original(width, height)
     : wafer;
 }

@@ -3,14 +3,29 @@ import { type Callbacks, settle } from './callbacks.js';
 import { clientErrorTypes, LoginError, RequestError } from './errors.js';
 import type { Platform, PlatformResponse } from './platform.js';
 import { Session, type StoredSession, sessionFromLogin, sessionHeaders, sessionVerdict } from './session.js';
-import { WeappSessionRequests, weappSessionError } from './weapp-session.js';
+import { weappSessionError } from './weapp-session-errors.js';
+
+/** One attempt of a request with the given session headers; rejects only when no response came. */
+export type SendWith = (header: Record<string, string>) => Promise<PlatformResponse>;
 
 /**
- * How the client keeps a session. `wafer` (default): a login route hands out a session key (Wafer
- * 1, Wafer 2, Hutong's API, told apart by their answers). `weapp-session`: the 一笔到底 tutorial's
- * scheme, where the login code itself is the session and any route logs in (no login URL).
+ * A session scheme other than Wafer's, where requests carry and renew the session themselves:
+ * `weappSessionDialect` (`./weapp-session.ts`, the 一笔到底 tutorial's: the login code is the session and
+ * any route logs in). Without one, a client speaks Wafer's: a login route hands out a session key
+ * (Wafer 1, Wafer 2, Hutong's API, told apart by their answers).
  */
-export type SessionDialect = 'wafer' | 'weapp-session';
+export interface SessionDialect {
+  readonly name: string;
+  /** The dialect's requests for one client on `platform`. */
+  attach(platform: Platform): DialectRequests;
+}
+
+export interface DialectRequests {
+  /** A request through `send` (the client's, with the given session headers), sessions renewed as needed. */
+  request(send: SendWith): Promise<PlatformResponse>;
+  /** Forgets the session. */
+  clear(): void;
+}
 
 export interface ClientOptions {
   platform: Platform;
@@ -20,7 +35,7 @@ export interface ClientOptions {
   loginMethod?: string;
   /** Per request, when the caller gives none. Default 60 s (WeChat's own limit). */
   requestTimeoutMs?: number;
-  /** Default `wafer`. */
+  /** A session scheme other than Wafer's (`weappSessionDialect`). Default: Wafer's. */
   dialect?: SessionDialect;
 }
 
@@ -57,21 +72,22 @@ export interface RequestOptions extends Callbacks<PlatformResponse> {
 export class HutongClient {
   readonly platform: Platform;
   readonly session: Session;
-  readonly dialect: SessionDialect;
+  /** `'wafer'`, or the name of the dialect given. */
+  readonly dialect: string;
   #loginUrl: string | undefined;
   #loginMethod: string;
   #timeoutMs: number;
   /** The login in flight: concurrent callers share it (one `wx.login`, one server round trip). */
   #loggingIn: Promise<Record<string, unknown> | null> | undefined;
   #withUserInfo = false;
-  /** Set in the weapp-session dialect: its requests keep the code as the session. */
-  readonly #weapp: WeappSessionRequests | undefined;
+  /** Set with a dialect other than Wafer's: its requests carry the session themselves. */
+  readonly #weapp: DialectRequests | undefined;
 
   constructor(options: ClientOptions) {
     this.platform = options.platform;
     this.session = new Session(options.platform.storage);
-    this.dialect = options.dialect ?? 'wafer';
-    this.#weapp = this.dialect === 'weapp-session' ? new WeappSessionRequests(options.platform) : undefined;
+    this.dialect = options.dialect?.name ?? 'wafer';
+    this.#weapp = options.dialect?.attach(options.platform);
     this.#loginUrl = options.loginUrl;
     this.#loginMethod = options.loginMethod ?? 'GET';
     this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
@@ -183,7 +199,7 @@ export class HutongClient {
     if (this.#weapp) {
       throw new LoginError(
         clientErrorTypes.invalidParams,
-        '登录错误：weapp-session 方式没有登录地址，第一个 request 即登录',
+        `登录错误：${this.dialect} 方式没有登录地址，第一个 request 即登录`,
       );
     }
     const url = options.loginUrl ?? this.#loginUrl;

@@ -1,5 +1,4 @@
-import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
-import { backoffDelay } from './backoff.js';
+import { closeAdvice, closeCodes } from '@hutong/protocol/close-codes';
 import { ImError, imErrorTypes } from './im-errors.js';
 import type { ImState } from './im-types.js';
 import {
@@ -12,8 +11,9 @@ import {
   parseFrame,
 } from './im-wire.js';
 import type { Platform, PlatformSocket } from './platform.js';
+import { ReconnectingLink } from './reconnecting-link.js';
 
-type TimerName = 'login' | 'ping' | 'pong' | 'reconnect';
+type TimerName = 'login' | 'ping' | 'pong';
 
 export interface ImCredentials {
   userId: string;
@@ -48,35 +48,26 @@ export interface ConnectionHooks {
 }
 
 /**
- * One logical IM connection over successive sockets: login (MobileIMSDK type 0, re-sent with the
- * first login's `firstLoginTime` so the server's kick arbitration knows it), keep-alive, reconnect
- * with exponential backoff and jitter, paused while the app is hidden or offline and resumed at
- * once when it comes back. A refused login with 1025 gets one fresh session; 1027 is retried;
- * any other refusal, and a kick-out (type 54), end it. Close codes: 4503 (draining) reconnects at
- * once; 4401 (the session was logged out) ends it, never reusing the token; 4440 (the session
- * expired) gets one fresh session, as 1025; any other (4507 slow consumer, 4429 pre-login flood,
- * network) reconnects with backoff.
+ * One logical IM connection over successive sockets, on a ReconnectingLink (backoff with jitter,
+ * paused while the app is hidden or offline, at once when it comes back): login (MobileIMSDK type
+ * 0, re-sent with the first login's `firstLoginTime` so the server's kick arbitration knows it) and
+ * keep-alive. A refused login with 1025 gets one fresh session; 1027 is retried; any other
+ * refusal, and a kick-out (type 54), end it. Close codes follow their ranges
+ * (`@hutong/protocol/close-codes`): 4500–4599 (4503 draining) reconnects at once; 4401 (the session
+ * was logged out) ends it, never reusing the token; 4440 (the session expired) gets one fresh
+ * session, as 1025; any other 4400–4499 ends it; the rest (4008 slow consumer, 4029 pre-login
+ * flood, the network) reconnect with backoff.
  */
 export class ImConnection {
   #state: ImState = 'closed';
   #socket: PlatformSocket | undefined;
-  /** Bumped by every attempt and by stop: callbacks of older sockets are ignored. */
-  #attempt = 0;
+  readonly #link: ReconnectingLink;
   #loggedIn = false;
   #everOnline = false;
   #refreshed = false;
-  /** The server ended the session (4440): the next attempt asks for a fresh one. */
+  /** The next attempt asks for a fresh session (1025, or 4440: the server ended this one). */
   #stale = false;
-  #tries = 0;
-  #hidden = false;
-  #networkUp = true;
-  #timers: Record<TimerName, unknown> = {
-    login: undefined,
-    ping: undefined,
-    pong: undefined,
-    reconnect: undefined,
-  };
-  #unsubscribe: (() => void)[] = [];
+  #timers: Record<TimerName, unknown> = { login: undefined, ping: undefined, pong: undefined };
   readonly #platform: Platform;
   readonly #options: ConnectionOptions;
   readonly #hooks: ConnectionHooks;
@@ -88,6 +79,23 @@ export class ImConnection {
     this.#platform = platform;
     this.#options = options;
     this.#hooks = hooks;
+    this.#link = new ReconnectingLink(
+      platform,
+      {
+        reconnectDelayMs: options.reconnectDelayMs,
+        maxReconnectDelayMs: options.maxReconnectDelayMs,
+        maxTries: Number.POSITIVE_INFINITY,
+      },
+      {
+        connect: (attempt) => void this.#connect(attempt),
+        // The host suspends the JS thread soon: stop keep-alives rather than misread silence.
+        pause: () => {
+          this.#clear('ping');
+          this.#clear('pong');
+        },
+        check: () => this.#ping(), // a quick liveness check
+      },
+    );
   }
 
   get state(): ImState {
@@ -99,11 +107,9 @@ export class ImConnection {
     this.#everOnline = false;
     this.#refreshed = false;
     this.#stale = false;
-    this.#tries = 0;
     this.firstLoginTime = 0;
-    this.#listenToHost();
     this.#setState('connecting');
-    void this.#connect(false);
+    this.#link.start();
   }
 
   /** Writes a frame on the logged-in link; false when there is none. */
@@ -120,30 +126,28 @@ export class ImConnection {
   /** Ends the connection: a logout frame first when logged in. Idempotent. */
   stop(): void {
     if (this.#state === 'closed') return;
-    this.#attempt += 1;
+    this.#link.stop();
     if (this.credentials) this.send(clientFrames.logout(this.credentials.userId));
-    this.#closeSocket(1000, 'closed by client');
+    this.#closeSocket(closeCodes.normal, 'closed by client');
     this.#stopTimers();
-    for (const off of this.#unsubscribe.splice(0)) off();
     this.#setState('closed');
   }
 
-  async #connect(asked: boolean): Promise<void> {
-    const refresh = asked || this.#stale;
+  async #connect(attempt: number): Promise<void> {
+    const refresh = this.#stale;
     this.#stale = false;
-    const attempt = ++this.#attempt;
-    this.#closeSocket(1000, 'superseded');
+    this.#closeSocket(closeCodes.normal, 'superseded');
     let credentials: ImCredentials;
     try {
       credentials = await this.#hooks.credentials(refresh);
     } catch (error) {
-      if (attempt !== this.#attempt) return;
+      if (!this.#link.current(attempt)) return;
       if (error instanceof ImError && error.type === imErrorTypes.authFailed)
         this.#end('authFailed', -1, error.message);
       else this.#retry(`no session: ${String((error as Error)?.message ?? error)}`);
       return;
     }
-    if (attempt !== this.#attempt) return;
+    if (!this.#link.current(attempt)) return;
     this.credentials = credentials;
     let socket: PlatformSocket;
     try {
@@ -153,12 +157,12 @@ export class ImConnection {
       return;
     }
     this.#socket = socket;
-    const current = () => attempt === this.#attempt && this.#socket === socket;
+    const current = () => this.#link.current(attempt) && this.#socket === socket;
     socket.onOpen(() => {
       if (current()) this.#sendLogin();
     });
     socket.onMessage((data) => {
-      if (current()) this.#onData(data);
+      if (current()) this.#onData(data, attempt);
     });
     const drop = (why: string) => {
       if (!current()) return;
@@ -187,11 +191,11 @@ export class ImConnection {
     );
   }
 
-  #onData(data: string | ArrayBuffer): void {
+  #onData(data: string | ArrayBuffer, attempt: number): void {
     this.#clear('pong'); // any frame shows the link is alive
     const frame = parseFrame(data);
     if (!frame) this.#hooks.badFrame();
-    else if (frame.type === imFrameTypes.loginResponse) this.#onLoginResponse(frame);
+    else if (frame.type === imFrameTypes.loginResponse) this.#onLoginResponse(frame, attempt);
     else if (frame.type === imFrameTypes.pong) this.#hooks.pong();
     else if (frame.type === imFrameTypes.kickout) {
       const info = parseContent(frame);
@@ -206,7 +210,7 @@ export class ImConnection {
     else this.#hooks.badFrame();
   }
 
-  #onLoginResponse(frame: ImFrame): void {
+  #onLoginResponse(frame: ImFrame, attempt: number): void {
     const body = parseContent(frame);
     const code = body?.['code'];
     if (typeof code !== 'number') {
@@ -219,7 +223,7 @@ export class ImConnection {
       const first = body?.['firstLoginTime'];
       if (this.firstLoginTime <= 0 && typeof first === 'number' && first > 0) this.firstLoginTime = first;
       this.#loggedIn = true;
-      this.#tries = 0;
+      this.#link.succeeded(attempt);
       this.#refreshed = false;
       const reconnected = this.#everOnline;
       this.#everOnline = true;
@@ -228,11 +232,12 @@ export class ImConnection {
       this.#nextPing();
       return;
     }
-    this.#closeSocket(1000, 'login refused');
+    this.#closeSocket(closeCodes.normal, 'login refused');
     this.#hooks.log(`login refused: ${code}`);
     if (code === imCodes.tokenInvalid && !this.#refreshed && this.#hooks.refreshable()) {
       this.#refreshed = true;
-      void this.#connect(true);
+      this.#stale = true;
+      this.#retry('the session was refused: asking for a fresh one', true);
     } else if (code === imCodes.verifyUnavailable) this.#retry('the server could not check the login');
     else this.#end('authFailed', code, `login refused (${code})`);
   }
@@ -240,20 +245,17 @@ export class ImConnection {
   /** The server closed the link: see the class comment for what each code does. */
   #closedBy(code: number, reason: string): void {
     const why = `closed ${code} ${reason}`;
-    if (code === imCloseCodes.loggedOut) {
-      this.#end('authFailed', code, reason || 'logged out');
-    } else if (code === imCloseCodes.sessionExpired) {
-      if (this.#refreshed || !this.#hooks.refreshable())
-        this.#end('authFailed', code, reason || 'session expired');
-      else {
-        this.#refreshed = true;
-        this.#stale = true;
-        this.#retry(why, true);
-      }
-    } else {
-      // A draining node asks for a reconnect at once (the load balancer picks another node).
-      this.#retry(why, code === DRAIN_CLOSE_CODE);
+    if (code === imCloseCodes.sessionExpired && !this.#refreshed && this.#hooks.refreshable()) {
+      this.#refreshed = true;
+      this.#stale = true;
+      this.#retry(why, true);
+      return;
     }
+    const advice = closeAdvice(code);
+    if (advice === 'stop') {
+      const fallback = code === imCloseCodes.loggedOut ? 'logged out' : 'session expired';
+      this.#end('authFailed', code, reason || fallback);
+    } else this.#retry(why, advice === 'reconnect-now');
   }
 
   /** Error 301: the server does not know this link as logged in; log in again on it. */
@@ -274,44 +276,30 @@ export class ImConnection {
 
   /** The link is unusable: close it and reconnect. */
   #dead(why: string): void {
-    this.#closeSocket(4000, why);
+    this.#closeSocket(closeCodes.noPong, why);
     this.#retry(why);
   }
 
+  /** Down: another attempt after a backoff, or `now`, or when the app and network are back. */
   #retry(why: string, now = false): void {
     if (this.#state === 'closed') return;
     this.#hooks.log(`link down: ${why}`);
-    this.#closeSocket(1000, 'reconnecting');
+    this.#closeSocket(closeCodes.normal, 'reconnecting');
     this.#stopTimers();
     if (this.#state === 'online') this.#setState('reconnecting');
-    if (this.#hidden || !this.#networkUp) return; // resumed by show / network back
-    this.#tries += 1;
-    this.#timers.reconnect = this.#platform.setTimeout(
-      () => {
-        this.#timers.reconnect = undefined;
-        void this.#connect(false);
-      },
-      now ? 0 : backoffDelay(this.#tries, this.#options.reconnectDelayMs, this.#options.maxReconnectDelayMs),
-    );
-  }
-
-  /** Reconnects now when waiting (not while a socket is being tried). */
-  #reconnectNow(): void {
-    if (this.#state === 'closed' || this.#state === 'online' || this.#socket) return;
-    this.#clear('reconnect');
-    void this.#connect(false);
+    this.#link.retry(now ? 'reconnect-now' : 'reconnect');
   }
 
   // ---- keep-alive (type 1 every keepAliveMs; no frame within pongTimeoutMs → dead) -----------
 
   #nextPing(): void {
     this.#clear('ping');
-    if (this.#hidden || !this.#loggedIn) return;
+    if (this.#link.hidden || !this.#loggedIn) return;
     this.#timers.ping = this.#platform.setTimeout(() => this.#ping(), this.#options.keepAliveMs);
   }
 
   #ping(): void {
-    if (!this.#loggedIn || !this.credentials || this.#hidden) return;
+    if (!this.#loggedIn || !this.credentials || this.#link.hidden) return;
     if (!this.send(clientFrames.keepAlive(this.credentials.userId))) {
       this.#dead('keep-alive not sent');
       return;
@@ -321,34 +309,6 @@ export class ImConnection {
       this.#timers.pong = this.#platform.setTimeout(() => this.#dead('no pong'), this.#options.pongTimeoutMs);
     }
     this.#nextPing();
-  }
-
-  // ---- app lifecycle and network -------------------------------------------------------------
-
-  #listenToHost(): void {
-    const platform = this.#platform;
-    const subscriptions = [
-      platform.onAppHide?.(() => {
-        // The host suspends the JS thread soon: stop keep-alives rather than misread silence.
-        this.#hidden = true;
-        this.#clear('ping');
-        this.#clear('pong');
-      }),
-      platform.onAppShow?.(() => {
-        this.#hidden = false;
-        if (this.#loggedIn)
-          this.#ping(); // a quick liveness check
-        else this.#reconnectNow();
-      }),
-      platform.onNetworkChange?.((up) => {
-        this.#networkUp = up;
-        if (!up) return;
-        this.#tries = 0;
-        if (this.#loggedIn) this.#ping();
-        else this.#reconnectNow();
-      }),
-    ];
-    this.#unsubscribe = subscriptions.filter((off): off is () => void => typeof off === 'function');
   }
 
   #closeSocket(code: number, reason: string): void {
@@ -366,7 +326,7 @@ export class ImConnection {
   }
 
   #stopTimers(): void {
-    for (const name of ['login', 'ping', 'pong', 'reconnect'] as const) this.#clear(name);
+    for (const name of ['login', 'ping', 'pong'] as const) this.#clear(name);
   }
 
   #setState(to: ImState): void {

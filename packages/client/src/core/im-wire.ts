@@ -8,9 +8,10 @@
 import { imErrorCodes, imExtensionTypes, imHutongCodes, imTypes } from '@hutong/protocol/im-codes';
 
 /**
- * Close codes of Hutong's `/im`: 4429 (too many frames before login) and 4507 (slow consumer) are
- * reconnected with backoff; 4401 (session logged out) ends the client with `authFailed`; 4440
- * (session expired) gets one fresh session, as login code 1025; 4503 (draining) reconnects at once.
+ * Close codes of Hutong's `/im`, in the ranges of `@hutong/protocol/close-codes`: 4029 (too many
+ * frames before login) and 4008 (slow consumer) are reconnected with backoff; 4401 (session logged
+ * out) ends the client with `authFailed`; 4440 (session expired) gets one fresh session, as login
+ * code 1025; 4503 (draining) reconnects at once.
  */
 export { imCloseCodes } from '@hutong/protocol/im-codes';
 

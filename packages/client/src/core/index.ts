@@ -6,9 +6,11 @@ export type { Callbacks } from './callbacks.js';
 export {
   type ClientOptions,
   type CodeLoginOptions,
+  type DialectRequests,
   HutongClient,
   type LoginOptions,
   type RequestOptions,
+  type SendWith,
   type SessionDialect,
 } from './client.js';
 export { type ClientErrorType, clientErrorTypes, LoginError, RequestError, TunnelError } from './errors.js';
@@ -53,7 +55,7 @@ export {
   tunnelErrorCodes,
   tunnelStatus,
 } from './tunnel.js';
-export { WEAPP_SESSION_CODE_KEY } from './weapp-session.js';
+export { WEAPP_SESSION_CODE_KEY, WeappSessionRequests, weappSessionDialect } from './weapp-session.js';
 
 /** A client whose `Tunnel` class is bound to it: `new client.Tunnel(url)`. */
 export interface BoundClient extends HutongClient {

@@ -1,7 +1,7 @@
 import { WAFER_MAGIC, WAFER_SESSION_STORAGE_KEY, weappSessionErrorOf } from '@hutong/protocol/headers';
 import { clientErrorTypes, LoginError } from './errors.js';
 import type { PlatformResponse, PlatformStorage } from './platform.js';
-import { weappSessionVerdict } from './weapp-session.js';
+import { weappSessionVerdict } from './weapp-session-errors.js';
 
 /** The session the client keeps: what every dialect's login answer boils down to. */
 export interface StoredSession {

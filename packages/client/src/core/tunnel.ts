@@ -1,8 +1,21 @@
-import { DRAIN_CLOSE_CODE } from '@hutong/protocol/headers';
-import { backoffDelay } from './backoff.js';
+import { type CloseAdvice, closeAdvice, closeCodes } from '@hutong/protocol/close-codes';
+import {
+  decodeAck,
+  decodeMessage,
+  encodeEmit,
+  encodeFrame,
+  encodeMessage,
+  parseFrame,
+} from '@hutong/protocol/tunnel-frames';
 import type { HutongClient } from './client.js';
+import { Emitter } from './emitter.js';
 import { clientErrorTypes, TunnelError } from './errors.js';
 import type { PlatformSocket } from './platform.js';
+import { ReconnectingLink } from './reconnecting-link.js';
+import { PendingAcks } from './tunnel-acks.js';
+import { connectUrlOf, withParam } from './tunnel-url.js';
+
+export { connectUrlOf };
 
 /** Wafer's status strings (`tunnel.status`); `tunnel.state` is the same in lower case. */
 export const tunnelStatus = {
@@ -72,13 +85,15 @@ type AnyHandler = (type: string, payload: unknown) => void;
  * A tunnel to a Wafer-style tunnel server. The Wafer client's API — `open`, `on`, `emit`,
  * `close`, events `connect`/`close`/`reconnecting`/`reconnect`/`error` and message types (`@`
  * escaped when they collide) — with several tunnels at once, promises for acknowledged emits,
- * reconnect with exponential backoff and jitter, heartbeat per the server's `timeout:N`, pause
- * while the app is hidden or offline, and message recovery against Hutong.
+ * reconnects on a ReconnectingLink (backoff with jitter, at once after a draining node's close,
+ * paused while the app is hidden or offline), heartbeat per the server's `timeout:N`, and message
+ * recovery against Hutong. Frames are `@hutong/protocol/tunnel-frames`, as the server reads them.
  *
  * States: closed → connecting → active ⇄ reconnecting → closed. A first connection that fails
  * ends in closed with error 1001/1002 (as Wafer); a drop of an active tunnel reconnects.
  */
-export class Tunnel {
+// biome-ignore lint/suspicious/noExplicitAny: message types are the server's
+export class Tunnel extends Emitter<Record<string, any>> {
   static readonly STATUS_CLOSED = tunnelStatus.closed;
   static readonly STATUS_CONNECTING = tunnelStatus.connecting;
   static readonly STATUS_ACTIVE = tunnelStatus.active;
@@ -96,13 +111,12 @@ export class Tunnel {
 
   readonly #client: HutongClient;
   readonly #options: Required<TunnelOptions>;
-  readonly #handlers = new Map<string, Set<Handler>>();
-  readonly #any = new Set<AnyHandler>();
+  readonly #link: ReconnectingLink;
+  readonly #acks: PendingAcks;
   #state: TunnelState = 'closed';
   #socket: PlatformSocket | undefined;
-  /** Bumped by every connection attempt and by close: callbacks of older attempts are ignored. */
-  #attempt = 0;
   #everOpened = false;
+  /** Closed by `close()` (or for good): `emit` refuses from now on. */
   #ended = false;
   /** `message` frames received on the current server-side tunnel (the recovery offset). */
   #offset = 0;
@@ -111,19 +125,13 @@ export class Tunnel {
   #resumeSecret: string | undefined;
   /** Resume attempts in a row whose socket failed before it opened. */
   #failedResumes = 0;
-  #tries = 0;
   #heartbeatMs = 15_000;
   #pingTimer: unknown;
   #pongTimer: unknown;
-  #reconnectTimer: unknown;
   #queue: string[] = [];
-  #acks = new Map<number, { resolve: () => void; reject: (error: Error) => void; timer: unknown }>();
-  #nextAck = 1;
-  #hidden = false;
-  #online = true;
-  #unsubscribe: (() => void)[] = [];
 
   constructor(client: HutongClient, serviceUrl: string, options: TunnelOptions = {}) {
+    super();
     this.#client = client;
     this.serviceUrl = serviceUrl;
     this.#options = {
@@ -134,6 +142,21 @@ export class Tunnel {
       ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
       maxQueued: options.maxQueued ?? 1000,
     };
+    this.#acks = new PendingAcks(client.platform);
+    this.#link = new ReconnectingLink(
+      client.platform,
+      {
+        reconnectDelayMs: this.#options.reconnectDelayMs,
+        maxReconnectDelayMs: this.#options.maxReconnectDelayMs,
+        maxTries: this.#options.maxReconnectTries,
+      },
+      {
+        connect: (attempt) => void this.#connect(attempt),
+        // The host suspends the JS thread soon: stop the heartbeat rather than misread silence.
+        pause: () => this.#clearHeartbeat(),
+        check: () => this.#ping(),
+      },
+    );
   }
 
   get state(): TunnelState {
@@ -150,24 +173,20 @@ export class Tunnel {
   isReconnecting = () => this.#state === 'reconnecting';
 
   /** Listens to a built-in event, a message type, or `*` (every event: `(type, payload)`). Returns an unsubscribe function. */
-  on<K extends keyof TunnelEvents>(event: K, handler: (payload: TunnelEvents[K]) => void): () => void;
-  on(event: '*', handler: AnyHandler): () => void;
-  on(event: string, handler: Handler): () => void;
-  on(event: string, handler: Handler | AnyHandler): () => void {
-    if (typeof handler !== 'function') return () => {};
-    if (event === '*') {
-      this.#any.add(handler as AnyHandler);
-      return () => this.#any.delete(handler as AnyHandler);
-    }
-    const set = this.#handlers.get(event) ?? new Set();
-    set.add(handler as Handler);
-    this.#handlers.set(event, set);
-    return () => set.delete(handler as Handler);
+  override on<K extends keyof TunnelEvents>(
+    event: K,
+    handler: (payload: TunnelEvents[K]) => void,
+  ): () => void;
+  override on(event: '*', handler: AnyHandler): () => void;
+  override on(event: string, handler: Handler): () => void;
+  override on(event: string, handler: Handler | AnyHandler): () => void {
+    if (event === '*') return this.onAny(handler as AnyHandler);
+    return super.on(event, handler as Handler);
   }
 
-  off(event: string, handler: Handler | AnyHandler): void {
-    if (event === '*') this.#any.delete(handler as AnyHandler);
-    else this.#handlers.get(event)?.delete(handler as Handler);
+  override off(event: string, handler: Handler | AnyHandler): void {
+    if (event === '*') this.offAny(handler as AnyHandler);
+    else super.off(event, handler as Handler);
   }
 
   /** Connects. A second call while connecting or connected does nothing. */
@@ -175,12 +194,10 @@ export class Tunnel {
     if (this.#state !== 'closed') return;
     this.#ended = false;
     this.#everOpened = false;
-    this.#tries = 0;
     this.#resumable = false;
     this.#resumeSecret = undefined;
-    this.#listenToHost();
     this.#setState('connecting');
-    void this.#connect();
+    this.#link.start();
   }
 
   /**
@@ -196,55 +213,43 @@ export class Tunnel {
     content?: unknown,
     options?: { ack?: boolean; timeoutMs?: number },
   ): void | Promise<void> {
-    const body = JSON.stringify({ type, content });
+    const message = encodeMessage(type, content);
     if (!options?.ack) {
-      this.#enqueue(`message:${body}`);
+      this.#enqueue(encodeFrame('message', message));
       return;
     }
-    return new Promise<void>((resolve, reject) => {
-      const id = this.#nextAck++;
-      this.#enqueue(`emit:${id}:${body}`);
-      const platform = this.#client.platform;
-      const timer = platform.setTimeout(() => {
-        this.#acks.delete(id);
-        reject(
-          new TunnelError(
-            clientErrorTypes.ackTimeout,
-            `no acknowledgement within ${this.#options.ackTimeoutMs} ms`,
-          ),
-        );
-      }, options.timeoutMs ?? this.#options.ackTimeoutMs);
-      this.#acks.set(id, { resolve, reject, timer });
-    });
+    if (this.#ended) return Promise.reject(closedError());
+    const { id, settled } = this.#acks.add(options.timeoutMs ?? this.#options.ackTimeoutMs);
+    try {
+      this.#enqueue(encodeEmit(id, message));
+    } catch (error) {
+      this.#acks.forget(id);
+      return Promise.reject(error);
+    }
+    return settled;
   }
 
   /** Closes the tunnel for good (an orderly `close` to the server). Idempotent. */
   close(): void {
     if (this.#state === 'closed') return;
-    this.#attempt += 1;
-    this.#stopTimers();
+    this.#link.stop();
+    this.#clearHeartbeat();
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) {
-      if (this.#state === 'active') socket.send('close');
-      socket.close(1000, 'closed by client');
+      if (this.#state === 'active') socket.send(encodeFrame('close'));
+      socket.close(closeCodes.normal, 'closed by client');
     }
     this.#ended = true;
     this.#queue = [];
-    for (const [id, ack] of this.#acks) {
-      this.#client.platform.clearTimeout(ack.timer);
-      ack.reject(new TunnelError(clientErrorTypes.tunnelClosed, 'the tunnel was closed'));
-      this.#acks.delete(id);
-    }
-    for (const off of this.#unsubscribe.splice(0)) off();
+    this.#acks.rejectAll(closedError());
     this.#setState('closed');
-    this.#dispatch('close', undefined);
+    this.dispatch('close', undefined);
   }
 
   // ---- connection ---------------------------------------------------------------------------
 
-  async #connect(): Promise<void> {
-    const attempt = ++this.#attempt;
+  async #connect(attempt: number): Promise<void> {
     if (this.#resumable && this.socketUrl) {
       const url = withParam(this.socketUrl, 'offset', String(this.#offset));
       // Hutong refuses a resume without the secret its last socket got; an older server sends none.
@@ -261,7 +266,7 @@ export class Tunnel {
     } catch (error) {
       detail = error;
     }
-    if (attempt !== this.#attempt) return; // closed or superseded meanwhile
+    if (!this.#link.current(attempt)) return; // closed or superseded meanwhile
     if (!url) {
       this.#failed(
         tunnelErrorCodes.connectService,
@@ -287,35 +292,35 @@ export class Tunnel {
     this.#socket = socket;
     let opened = false;
     let gone = false;
-    const current = () => attempt === this.#attempt && this.#socket === socket;
+    const current = () => this.#link.current(attempt) && this.#socket === socket;
     socket.onOpen(() => {
       if (!current()) return;
       opened = true;
-      this.#opened(resuming);
+      this.#opened(attempt, resuming);
     });
     socket.onMessage((data) => {
       if (current()) this.#onFrame(data);
     });
-    const drop = (detail: unknown) => {
+    const drop = (detail: unknown, code?: number) => {
       if (gone || !current()) return;
       gone = true;
       this.#socket = undefined;
-      if (opened) this.#dropped(detail);
+      if (opened) this.#dropped(detail, code);
       else if (resuming) {
         // A refused resume (404/410: the server no longer keeps this tunnel) and a network failure
         // during the handshake look the same (1006): resume once more, then start a new tunnel.
         this.#failedResumes += 1;
-        if (this.#failedResumes < 2) this.#scheduleReconnect(detail);
+        if (this.#failedResumes < 2) this.#reconnect(detail);
         else {
           this.#resumable = false;
-          this.#scheduleReconnect(detail, 0);
+          this.#reconnect(detail, 'reconnect-now');
         }
       } else this.#failed(tunnelErrorCodes.connectSocket, 'WebSocket 连接失败', detail);
     };
-    socket.onClose((code, reason) => drop({ code, reason }));
+    socket.onClose((code, reason) => drop({ code, reason }, code));
     socket.onError((error) => {
       if (current() && opened) {
-        this.#dispatch('error', {
+        this.dispatch('error', {
           code: tunnelErrorCodes.socketError,
           message: 'WebSocket 错误',
           detail: error,
@@ -325,16 +330,16 @@ export class Tunnel {
     });
   }
 
-  #opened(resumed: boolean): void {
+  #opened(attempt: number, resumed: boolean): void {
     const first = !this.#everOpened;
     this.#everOpened = true;
     this.#resumable = this.#options.recover;
     this.#failedResumes = 0;
-    this.#tries = 0;
+    this.#link.succeeded(attempt);
     if (resumed) this.stats.resumes += 1;
     this.#setState('active');
-    if (first) this.#dispatch('connect', undefined);
-    else this.#dispatch('reconnect', { resumed });
+    if (first) this.dispatch('connect', undefined);
+    else this.dispatch('reconnect', { resumed });
     const queued = this.#queue;
     this.#queue = [];
     for (const frame of queued) this.#send(frame);
@@ -344,54 +349,42 @@ export class Tunnel {
   /** A connection that never became active failed: Wafer ends the tunnel with an error. */
   #failed(code: number, message: string, detail: unknown): void {
     if (this.#everOpened) {
-      this.#scheduleReconnect(detail);
+      this.#reconnect(detail);
       return;
     }
     this.close();
-    this.#dispatch('error', { code, message, detail });
+    this.dispatch('error', { code, message, detail });
   }
 
-  #dropped(detail: unknown): void {
-    this.#stopTimers();
-    // A draining node asks for a reconnect at once (the load balancer picks another node). Any
-    // other close — a slow consumer (4008, SLOW_CONSUMER_CLOSE_CODE), a heartbeat timeout — waits.
-    const draining = (detail as { code?: unknown } | null)?.code === DRAIN_CLOSE_CODE;
-    this.#scheduleReconnect(detail, draining ? 0 : undefined);
-  }
-
-  #scheduleReconnect(detail: unknown, delayMs?: number): void {
-    if (this.#state === 'closed') return;
-    this.#stopTimers();
-    if (this.#state !== 'reconnecting') {
-      this.#setState('reconnecting');
-      this.#dispatch('reconnecting', undefined);
-    }
-    if (this.#hidden || !this.#online) return; // resumed by onAppShow / onNetworkChange
-    if (this.#tries >= this.#options.maxReconnectTries) {
+  /** The open socket went away: reconnect as its close code advises (`@hutong/protocol/close-codes`). */
+  #dropped(detail: unknown, code?: number): void {
+    this.#clearHeartbeat();
+    const advice = code === undefined ? 'reconnect' : closeAdvice(code);
+    if (advice === 'stop') {
       this.close();
-      this.#dispatch('error', { code: tunnelErrorCodes.reconnect, message: '重连失败', detail });
+      this.dispatch('error', { code: tunnelErrorCodes.reconnect, message: '服务器不再接受这个信道', detail });
       return;
     }
-    this.#tries += 1;
-    const wait =
-      delayMs ?? backoffDelay(this.#tries, this.#options.reconnectDelayMs, this.#options.maxReconnectDelayMs);
-    this.#reconnectTimer = this.#client.platform.setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      void this.#connect();
-    }, wait);
+    this.#reconnect(detail, advice);
   }
 
-  /** Reconnects now when waiting on a hidden app or the network (not while already trying). */
-  #reconnectNow(): void {
-    if (this.#state !== 'reconnecting' || this.#socket || this.#reconnectTimer !== undefined) return;
-    this.#attempt += 1; // a service request in flight is superseded
-    void this.#connect();
+  #reconnect(detail: unknown, advice: Exclude<CloseAdvice, 'stop'> = 'reconnect'): void {
+    if (this.#state === 'closed') return;
+    this.#clearHeartbeat();
+    if (this.#state !== 'reconnecting') {
+      this.#setState('reconnecting');
+      this.dispatch('reconnecting', undefined);
+    }
+    if (this.#link.retry(advice) === 'gave-up') {
+      this.close();
+      this.dispatch('error', { code: tunnelErrorCodes.reconnect, message: '重连失败', detail });
+    }
   }
 
   // ---- frames -------------------------------------------------------------------------------
 
   #enqueue(frame: string): void {
-    if (this.#ended) throw new TunnelError(clientErrorTypes.tunnelClosed, 'the tunnel was closed');
+    if (this.#ended) throw closedError();
     if (this.#state === 'active' && this.#socket) {
       this.#send(frame);
       return;
@@ -409,7 +402,7 @@ export class Tunnel {
     try {
       this.#socket?.send(frame);
     } catch (error) {
-      this.#dispatch('error', {
+      this.dispatch('error', {
         code: tunnelErrorCodes.socketError,
         message: 'WebSocket 发送失败',
         detail: error,
@@ -419,18 +412,24 @@ export class Tunnel {
 
   /** Reads one frame. Bad frames are counted and dropped; nothing here throws into the app. */
   #onFrame(data: string | ArrayBuffer): void {
-    if (typeof data !== 'string') {
+    const frame = typeof data === 'string' ? parseFrame(data) : undefined;
+    if (!frame) {
       this.stats.badFrames += 1;
       return;
     }
-    const colon = data.indexOf(':');
-    const type = colon < 0 ? data : data.slice(0, colon);
-    const content = colon < 0 ? '' : data.slice(colon + 1);
-    switch (type) {
-      case 'message':
+    const content = frame.content ?? '';
+    switch (frame.type) {
+      case 'message': {
         this.#offset += 1; // counted even when unreadable: the server counts what it sent
-        this.#onMessage(content);
+        const message = decodeMessage(content);
+        if (!message) {
+          this.stats.badFrames += 1;
+          return;
+        }
+        this.stats.received += 1;
+        this.dispatch(escaped(message.type), message.content);
         break;
+      }
       case 'pong':
         this.#nextPing();
         break;
@@ -446,56 +445,18 @@ export class Tunnel {
         this.close();
         break;
       case 'ack':
-      case 'nack':
-        this.#onAck(type, content);
+      case 'nack': {
+        const answer = decodeAck(frame.type, content);
+        if (!answer || !this.#acks.settle(answer.id, answer.errorCode)) this.stats.badFrames += 1;
         break;
+      }
       case 'resume':
         // Hutong: the secret for resuming this tunnel after a drop (each socket is sent it again).
         if (content) this.#resumeSecret = content;
         else this.stats.badFrames += 1;
         break;
       default:
-        this.stats.badFrames += 1;
-    }
-  }
-
-  #onMessage(content: string): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(content);
-    } catch {
-      this.stats.badFrames += 1;
-      return;
-    }
-    if (
-      message === null ||
-      typeof message !== 'object' ||
-      typeof (message as { type?: unknown }).type !== 'string'
-    ) {
-      this.stats.badFrames += 1;
-      return;
-    }
-    this.stats.received += 1;
-    const { type, content: payload } = message as { type: string; content?: unknown };
-    this.#dispatch(escaped(type), payload);
-  }
-
-  #onAck(kind: 'ack' | 'nack', content: string): void {
-    const colon = content.indexOf(':');
-    const id = Number(colon < 0 ? content : content.slice(0, colon));
-    const ack = this.#acks.get(id);
-    if (!ack) {
-      this.stats.badFrames += 1;
-      return;
-    }
-    this.#acks.delete(id);
-    this.#client.platform.clearTimeout(ack.timer);
-    if (kind === 'ack') ack.resolve();
-    else {
-      const code = colon < 0 ? 'ERR_REFUSED' : content.slice(colon + 1);
-      ack.reject(
-        new TunnelError(clientErrorTypes.ackRefused, `the server refused the message (${code})`, code),
-      );
+        this.stats.badFrames += 1; // a frame only clients send (ping, emit)
     }
   }
 
@@ -503,18 +464,18 @@ export class Tunnel {
 
   #nextPing(): void {
     this.#clearHeartbeat();
-    if (this.#hidden) return;
+    if (this.#link.hidden) return;
     this.#pingTimer = this.#client.platform.setTimeout(() => this.#ping(), this.#heartbeatMs);
   }
 
   #ping(): void {
     this.#clearHeartbeat();
-    if (this.#state !== 'active' || !this.#socket || this.#hidden) return;
-    this.#send('ping');
+    if (this.#state !== 'active' || !this.#socket || this.#link.hidden) return;
+    this.#send(encodeFrame('ping'));
     this.#pongTimer = this.#client.platform.setTimeout(() => {
       const socket = this.#socket;
       this.#socket = undefined;
-      socket?.close(4000, 'no pong');
+      socket?.close(closeCodes.noPong, 'no pong');
       this.#dropped('服务器已失去响应');
     }, this.#heartbeatMs);
   }
@@ -527,74 +488,14 @@ export class Tunnel {
     this.#pongTimer = undefined;
   }
 
-  #stopTimers(): void {
-    this.#clearHeartbeat();
-    this.#client.platform.clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = undefined;
-  }
-
-  // ---- app lifecycle and network ------------------------------------------------------------
-
-  #listenToHost(): void {
-    const { platform } = this.#client;
-    const subscriptions = [
-      platform.onAppHide?.(() => {
-        // The host suspends the JS thread soon: stop the heartbeat rather than misread silence.
-        this.#hidden = true;
-        this.#clearHeartbeat();
-      }),
-      platform.onAppShow?.(() => {
-        this.#hidden = false;
-        if (this.#state === 'active')
-          this.#ping(); // a quick liveness check
-        else this.#reconnectNow();
-      }),
-      platform.onNetworkChange?.((online) => {
-        this.#online = online;
-        if (!online) return;
-        this.#tries = 0;
-        if (this.#state === 'active') this.#ping();
-        else {
-          if (this.#reconnectTimer !== undefined) this.#stopTimers();
-          this.#reconnectNow();
-        }
-      }),
-    ];
-    this.#unsubscribe = subscriptions.filter((off): off is () => void => typeof off === 'function');
-  }
-
   // ---- events -------------------------------------------------------------------------------
 
   #setState(to: TunnelState): void {
     const from = this.#state;
     if (from === to) return;
     this.#state = to;
-    this.#dispatch('state', { from, to });
-  }
-
-  #dispatch(event: string, payload: unknown): void {
-    const call = (fn: () => void) => {
-      try {
-        fn();
-      } catch (error) {
-        void Promise.reject(error); // the app's error surfaces as an unhandled rejection
-      }
-    };
-    for (const handler of [...(this.#handlers.get(event) ?? [])]) call(() => handler(payload));
-    for (const handler of [...this.#any]) call(() => handler(event, payload));
+    this.dispatch('state', { from, to });
   }
 }
 
-/** The connect URL in a tunnel-service answer: Wafer 1 `{url}`, Wafer 2 `{code: 0, data: {connectUrl}}`, Hutong `{connectUrl}`. */
-export function connectUrlOf(data: unknown): string | undefined {
-  if (data === null || typeof data !== 'object') return undefined;
-  const body = data as { url?: unknown; connectUrl?: unknown; data?: { connectUrl?: unknown } | null };
-  const url = body.data?.connectUrl ?? body.connectUrl ?? body.url;
-  return typeof url === 'string' && /^wss?:\/\//i.test(url) ? url : undefined;
-}
-
-function withParam(url: string, name: string, value: string): string {
-  const pattern = new RegExp(`([?&])${name}=[^&#]*`);
-  if (pattern.test(url)) return url.replace(pattern, `$1${name}=${encodeURIComponent(value)}`);
-  return `${url}${url.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
-}
+const closedError = () => new TunnelError(clientErrorTypes.tunnelClosed, 'the tunnel was closed');

@@ -1,42 +1,11 @@
-import {
-  type WeappSessionErrorBody,
-  weappSessionErrorOf,
-  weappSessionReasons,
-  wxHeaders,
-} from '@hutong/protocol/headers';
-import { clientErrorTypes, LoginError, RequestError } from './errors.js';
+import { weappSessionErrorOf, wxHeaders } from '@hutong/protocol/headers';
+import type { DialectRequests, SendWith, SessionDialect } from './client.js';
+import { clientErrorTypes, LoginError } from './errors.js';
 import type { Platform, PlatformResponse } from './platform.js';
+import { weappSessionError, weappSessionVerdict } from './weapp-session-errors.js';
 
 /** Where the code that identifies the session is kept (the Wafer session has its own key). */
 export const WEAPP_SESSION_CODE_KEY = 'hutong_weapp_session_code';
-
-/** One attempt of a request with the given session headers; rejects only when no response came. */
-export type SendWith = (header: Record<string, string>) => Promise<PlatformResponse>;
-
-/**
- * What a weapp-session error body asks of the client: log in again (the code is unknown or WeChat
- * refused it), or fail (the signature did not match, or the rawData did not parse).
- */
-export function weappSessionVerdict(body: WeappSessionErrorBody): 'relogin' | 'fail' {
-  return body.reason === weappSessionReasons.expired || body.reason === weappSessionReasons.exchangeFailed
-    ? 'relogin'
-    : 'fail';
-}
-
-/** The typed error for a weapp-session body the client gives up on. */
-export function weappSessionError(body: WeappSessionErrorBody, response: PlatformResponse): RequestError {
-  const message = typeof body.error.message === 'string' ? body.error.message : 'weapp-session error';
-  if (body.reason === weappSessionReasons.untrusted) {
-    return new RequestError(clientErrorTypes.untrustedRawData, `用户信息签名校验失败：${message}`, response);
-  }
-  if (body.reason)
-    return new RequestError(clientErrorTypes.sessionInvalid, `登录态已过期：${message}`, response);
-  return new RequestError(
-    clientErrorTypes.checkLoginFailed,
-    `会话服务器拒绝了用户信息：${message}`,
-    response,
-  );
-}
 
 /**
  * The weapp-session scheme (the 一笔到底 tutorial's weapp-session-client), on any host:
@@ -50,7 +19,7 @@ export function weappSessionError(body: WeappSessionErrorBody, response: Platfor
  * While a login request is in flight, other requests wait for its answer and then send the code it
  * established, so one code is exchanged once (WeChat refuses a second exchange of a code).
  */
-export class WeappSessionRequests {
+export class WeappSessionRequests implements DialectRequests {
   #loggingIn: Promise<unknown> | undefined;
 
   constructor(private readonly platform: Platform) {}
@@ -130,3 +99,13 @@ export class WeappSessionRequests {
     }
   }
 }
+
+/**
+ * The weapp-session dialect, for `createClient({ platform, dialect: weappSessionDialect })` or
+ * `configure(…)`: the client's `request` then speaks it (WeappSessionRequests). Imported only by
+ * apps that use it, so a Wafer app's bundle does not carry it.
+ */
+export const weappSessionDialect: SessionDialect = {
+  name: 'weapp-session',
+  attach: (platform) => new WeappSessionRequests(platform),
+};

@@ -49,7 +49,7 @@ export interface HutongConfig {
     singleDevice: boolean;
     /** Devices of one user connected to one node; one more is refused with 1028. */
     maxDevicesPerUser: number;
-    /** Bytes queued for one IM socket before it is closed as a slow consumer (4507). */
+    /** Bytes queued for one IM socket before it is closed as a slow consumer (4008). */
     maxBufferedBytes: number;
     /** The business server's IM webhook (split mode), and which answers Hutong waits for. */
     webhook: { url: string; verify: boolean; filter: boolean } | undefined;

@@ -91,9 +91,9 @@ export class ImHub {
     foreignAcks: 0,
     kicked: 0,
     brokerErrors: 0,
-    /** Connections closed for too many frames before login (4429). */
+    /** Connections closed for too many frames before login (4029). */
     unloggedFloods: 0,
-    /** Connections closed because their send buffer passed `maxBufferedBytes` (4507). */
+    /** Connections closed because their send buffer passed `maxBufferedBytes` (4008). */
     slowConsumers: 0,
     /** Connections closed because their session was logged out (4401) or expired (4440). */
     sessionsEnded: 0,

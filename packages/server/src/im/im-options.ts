@@ -46,9 +46,9 @@ export interface ImHubOptions {
   maxReadsPerSecond?: number;
   /** Frames a connection may send before its login is accepted at once (any type). Default 10. */
   preLoginBurst?: number;
-  /** …and per second after that; more closes the connection (4429). Default 5. */
+  /** …and per second after that; more closes the connection (4029). Default 5. */
   preLoginPerSecond?: number;
-  /** Bytes queued for one socket past which it is closed as a slow consumer (4507). Default 1 MiB. */
+  /** Bytes queued for one socket past which it is closed as a slow consumer (4008). Default 1 MiB. */
   maxBufferedBytes?: number;
   /** Devices of one user on this node; a login of one more is refused (1028). Default 10. */
   maxDevicesPerUser?: number;

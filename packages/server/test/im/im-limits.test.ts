@@ -18,7 +18,7 @@ const isError = (code: number) => (f: Frame) => f.type === imTypes.error && cont
 const tcp = (ws: WebSocket) => (ws as unknown as { _socket: Socket })._socket;
 
 describe('IM limits: frames before login', () => {
-  test('echoes flooded before login by a client that does not read: a few are answered, then closed 4429', async () => {
+  test('echoes flooded before login by a client that does not read: a few are answered, then closed 4029', async () => {
     const im = await startIm({ maxBufferedBytes: 256 * 1024 });
     try {
       const flood = await rawClient(im.url);
@@ -45,7 +45,7 @@ describe('IM limits: frames before login', () => {
 });
 
 describe('IM limits: a logged-in recipient that does not read', () => {
-  test('is closed 4507 once its buffer would pass maxBufferedBytes; the sender keeps working', async () => {
+  test('is closed 4008 once its buffer would pass maxBufferedBytes; the sender keeps working', async () => {
     const limit = 256 * 1024;
     const im = await startIm({ maxBufferedBytes: limit, maxMessagesPerSecond: 100_000 });
     try {
