@@ -73,9 +73,15 @@ function manualPlatform() {
       timers.clear();
       for (const [, timer] of due) timer.fn();
     },
-    hide: () => host.hide.forEach((fn) => fn()),
-    show: () => host.show.forEach((fn) => fn()),
-    network: (up: boolean) => host.net.forEach((fn) => fn(up)),
+    hide: () => {
+      for (const fn of host.hide) fn();
+    },
+    show: () => {
+      for (const fn of host.show) fn();
+    },
+    network: (up: boolean) => {
+      for (const fn of host.net) fn(up);
+    },
   };
 }
 
