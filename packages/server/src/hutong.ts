@@ -252,11 +252,14 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     ...(config.authCallers ? { authCallers: config.authCallers } : {}),
   });
   let publicUrl = config.publicUrl;
+  const { roomsPerTunnel, pushBodyBytes, ...hubLimits } = config.tunnelLimits;
   const router = new TunnelRouter(
     broker,
     {
       publicWsUrl: () => publicUrl.replace(/^http/, 'ws'),
       heartbeatSeconds: config.tunnelHeartbeatSeconds,
+      ...hubLimits,
+      rooms: { roomsPerTunnel },
       logger,
     },
     logger,
@@ -311,6 +314,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     router,
     keys: [config.tunnelSignatureKey],
     ...(config.tunnelReceiveHosts ? { receiveHosts: config.tunnelReceiveHosts } : {}),
+    pushBodyLimit: pushBodyBytes,
     webhook: {
       logger,
       retryDelaysMs: config.webhookRetryDelaysMs,

@@ -4,6 +4,29 @@ import { createSecureContext } from 'node:tls';
 import type { AppCredentials } from '@hutong/core';
 import { addressList } from '../http/address-list.js';
 import type { SessionStoreOptions } from '../stores/index.js';
+import { tunnelHubDefaults } from '../tunnel/tunnel-hub-options.js';
+
+/** Tunnel limits (HUTONG_TUNNEL_*), as the hub takes them; defaults: `tunnelHubDefaults`. */
+export interface TunnelLimits {
+  /** A tunnel never connected is forgotten after this long, ms. */
+  pendingTtlMs: number;
+  /** Largest frame a client may send, bytes. */
+  maxPayload: number;
+  /** Bytes queued for one socket before it is closed as a slow consumer (4008). */
+  maxBufferedBytes: number;
+  /** Tunnels (pending and open) one node holds at most. */
+  maxTunnels: number;
+  /** Tunnels one user may hold at once (allocations that name the user). */
+  maxTunnelsPerOwner: number;
+  /** How long a recoverable tunnel waits for its client to resume, and keeps what it was sent, ms. */
+  recoveryWindowMs: number;
+  /** Messages kept per recoverable tunnel at most. */
+  recoveryMaxMessages: number;
+  /** Rooms one tunnel may be in. */
+  roomsPerTunnel: number;
+  /** Largest `POST /tunnel/ws/push` body, bytes. */
+  pushBodyBytes: number;
+}
 
 /** Everything the server reads from its environment. `docs/configuration.md` lists each key. */
 export interface HutongConfig {
@@ -36,6 +59,7 @@ export interface HutongConfig {
   tunnelHeartbeatSeconds: number;
   /** The hosts tunnel events may be POSTed to (`receiveUrl` of `get/wsurl`); unset: any host. */
   tunnelReceiveHosts: string[] | undefined;
+  tunnelLimits: TunnelLimits;
   /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs). */
   trustProxy: string | undefined;
   /** Business servers allowed to call the Wafer 1 auth API `/auth`; unset: any caller. */
@@ -273,6 +297,22 @@ function addresses(env: Env, key: string): string[] | undefined {
   return entries;
 }
 
+/** Tunnel limits from HUTONG_TUNNEL_*; each default is the hub's own (`tunnelHubDefaults`). */
+function tunnelLimits(env: Env): TunnelLimits {
+  const d = tunnelHubDefaults;
+  return {
+    pendingTtlMs: int(env, 'HUTONG_TUNNEL_PENDING_TTL', d.pendingTtlMs / 1000, 1) * 1000,
+    maxPayload: int(env, 'HUTONG_TUNNEL_MAX_FRAME_BYTES', d.maxPayload, 1024),
+    maxBufferedBytes: int(env, 'HUTONG_TUNNEL_MAX_BUFFERED_BYTES', d.maxBufferedBytes, 64 * 1024),
+    maxTunnels: int(env, 'HUTONG_TUNNEL_MAX_TUNNELS', d.maxTunnels, 1),
+    maxTunnelsPerOwner: int(env, 'HUTONG_TUNNEL_MAX_PER_USER', d.maxTunnelsPerOwner, 1),
+    recoveryWindowMs: int(env, 'HUTONG_TUNNEL_RECOVERY_WINDOW', d.recoveryWindowMs / 1000, 1) * 1000,
+    recoveryMaxMessages: int(env, 'HUTONG_TUNNEL_RECOVERY_MAX_MESSAGES', d.recoveryMaxMessages, 1),
+    roomsPerTunnel: int(env, 'HUTONG_TUNNEL_ROOMS_PER_TUNNEL', d.roomsPerTunnel, 1),
+    pushBodyBytes: int(env, 'HUTONG_TUNNEL_PUSH_BODY_BYTES', d.pushBodyBytes, 64 * 1024),
+  };
+}
+
 function broker(env: Env): HutongConfig['broker'] {
   const kind = read(env, 'HUTONG_BROKER') ?? 'local';
   if (kind === 'local') return { kind };
@@ -318,8 +358,9 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
     loginRatePerUser: int(env, 'HUTONG_LOGIN_RATE_PER_USER', 20),
     connectionsPerIp: int(env, 'HUTONG_CONNECTIONS_PER_IP', 1000),
     tunnelSignatureKey,
-    tunnelHeartbeatSeconds: int(env, 'HUTONG_TUNNEL_HEARTBEAT', 15, 1),
+    tunnelHeartbeatSeconds: int(env, 'HUTONG_TUNNEL_HEARTBEAT', tunnelHubDefaults.heartbeatSeconds, 1),
     tunnelReceiveHosts: hosts(env, 'HUTONG_TUNNEL_RECEIVE_HOSTS'),
+    tunnelLimits: tunnelLimits(env),
     webhookRetryDelaysMs: delays(env, 'HUTONG_WEBHOOK_RETRY_MS', [200, 1000, 3000]),
     broker: broker(env),
     nodeId: read(env, 'HUTONG_NODE_ID'),

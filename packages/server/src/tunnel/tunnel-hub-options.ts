@@ -21,6 +21,24 @@ export const tunnelCloseCodes = {
   draining: DRAIN_CLOSE_CODE,
 } as const;
 
+/**
+ * The tunnel limits and timings when not configured: one list, read by the hub and by the
+ * configuration (HUTONG_TUNNEL_*, docs/configuration.md), so the documented defaults are these.
+ */
+export const tunnelHubDefaults = {
+  heartbeatSeconds: 15,
+  pendingTtlMs: 60_000,
+  maxPayload: 64 * 1024,
+  maxBufferedBytes: 1024 * 1024,
+  maxTunnels: 100_000,
+  maxTunnelsPerOwner: 5,
+  recoveryWindowMs: 120_000,
+  recoveryMaxMessages: 1000,
+  roomsPerTunnel: 100,
+  /** Largest `ws/push` body: `data` may hold 1 Mi characters, escaped. */
+  pushBodyBytes: 4 * 1024 * 1024,
+} as const;
+
 export interface TunnelHubOptions {
   /** Base of connect URLs, e.g. `ws://127.0.0.1:5757` or `wss://example.com`. */
   publicWsUrl: () => string;

@@ -1,4 +1,5 @@
 import { HutongError } from '@hutong/protocol';
+import { tunnelHubDefaults } from './tunnel-hub-options.js';
 
 export interface RoomLimits {
   /** Rooms one tunnel may be in. Default 100. */
@@ -18,7 +19,7 @@ export class TunnelRooms {
   readonly #maxName: number;
 
   constructor(limits: RoomLimits = {}) {
-    this.#perTunnel = limits.roomsPerTunnel ?? 100;
+    this.#perTunnel = limits.roomsPerTunnel ?? tunnelHubDefaults.roomsPerTunnel;
     this.#maxName = limits.maxRoomName ?? 128;
   }
 

@@ -13,6 +13,7 @@ import { checkTunnelSignature, tunnelSignature } from '@hutong/protocol/wafer-si
 import { safeEqual } from '@hutong/protocol/wechat-crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { parseSignedEnvelope } from './signed-envelope.js';
+import { tunnelHubDefaults } from './tunnel-hub-options.js';
 import type { TunnelRouter } from './tunnel-router.js';
 
 export interface TunnelRoutesOptions {
@@ -167,7 +168,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
 
   app.post<{ Body: SignedRequest }>(
     '/ws/push',
-    { schema: { body: SignedRequest }, bodyLimit: options.pushBodyLimit ?? 4 * 1024 * 1024 },
+    { schema: { body: SignedRequest }, bodyLimit: options.pushBodyLimit ?? tunnelHubDefaults.pushBodyBytes },
     async (request) => {
       const key = verifySigned(request.body, options.keys);
       const packets = unwrap(decode(PushData, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
