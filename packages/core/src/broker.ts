@@ -56,6 +56,12 @@ export interface Broker {
   offer(tunnelId: string, spec: string, ttlMs: number): Promise<void>;
   /** Takes an offered tunnel's spec, atomically: one node gets it, later calls get undefined. */
   claim(tunnelId: string): Promise<string | undefined>;
+  /**
+   * True when no other node can be handed this node's sockets (an in-process broker with no other
+   * node on its bus): offers and claims are then skipped, saving a round trip per tunnel.
+   * Absent: assume there are others.
+   */
+  alone?(): boolean;
   /** Resolves when the backend answers (readiness); rejects with ERR_STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   /** Shares this node's latest stats (JSON; the dashboard), replacing its previous report. */

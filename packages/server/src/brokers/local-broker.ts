@@ -85,6 +85,12 @@ export class LocalBroker implements Broker {
 
   async ping(): Promise<void> {}
 
+  /** No other node on this bus: nobody else could take a socket for this node's tunnels. */
+  alone(): boolean {
+    for (const id of this.#bus.nodes.keys()) if (id !== this.nodeId) return false;
+    return true;
+  }
+
   async offer(tunnelId: string, spec: string, ttlMs: number): Promise<void> {
     this.#bus.offers.set(tunnelId, { spec, until: Date.now() + ttlMs });
   }

@@ -52,10 +52,12 @@ export class TunnelRouter implements TunnelPort {
 
   /**
    * Lets any node of the cluster take this pending tunnel's socket (a load balancer without
-   * affinity): `spec` must hold no secret; the node rebuilds the receiver with `revive`.
+   * affinity): `spec` must hold no secret; the node rebuilds the receiver with `revive`. Skipped
+   * when the broker is alone (no other node).
    */
-  offer(tunnelId: string, spec: string): void {
-    this.broker.offer(tunnelId, spec, this.hub.pendingTtlMs).then(
+  offer(tunnelId: string, spec: () => string): void {
+    if (this.broker.alone?.()) return; // the balancer can only send the socket here
+    this.broker.offer(tunnelId, spec(), this.hub.pendingTtlMs).then(
       () => this.hub.markOffered(tunnelId),
       (err: unknown) => {
         this.stats.brokerErrors += 1;

@@ -157,8 +157,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
       const receiver = receivers.get(target.toString(), key);
       const tunnel = options.router.hub.allocate(receiver);
       // Any node may take the socket: it rebuilds the receiver from the URL and the key's index.
-      options.router.offer(
-        tunnel.tunnelId,
+      options.router.offer(tunnel.tunnelId, () =>
         JSON.stringify({ url: receiver.url, key: options.keys.indexOf(key) }),
       );
       const data = JSON.stringify(tunnel);

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { RoutedPacket } from '@hutong/core';
 import { type BrokerCluster, brokerSuite } from '@hutong/core/testing';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
@@ -51,3 +53,17 @@ brokerSuite(
   },
   { skip: redis.skip },
 );
+
+test('an in-process broker alone on its bus skips offers; with another node it offers', async () => {
+  const bus = new LocalBus();
+  const a = new LocalBroker(bus, 'a');
+  await a.start(() => {});
+  assert.equal(a.alone(), true);
+  const b = new LocalBroker(bus, 'b');
+  await b.start(() => {});
+  assert.equal(a.alone(), false);
+  assert.equal(b.alone(), false);
+  await b.close();
+  assert.equal(a.alone(), true, 'alone again once the other node is gone');
+  await a.close();
+});
