@@ -4,7 +4,7 @@
  * child process, the two load generators (`clients.ts`), opening connections and broadcasting.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
@@ -35,6 +35,11 @@ const here = new URL('.', import.meta.url).pathname;
 
 /** The business server of Hutong's tunnels: takes every signed event webhook, counts them by type. */
 export const events = new Map<string, number>();
+/**
+ * The tunnels connected now, in the order their connect events came: the list a business server
+ * keeps (the Wafer demo's) and pushes to.
+ */
+export const connected = new Set<string>();
 export const business = createServer((req, res) => {
   let body = '';
   req.on('data', (chunk) => {
@@ -42,8 +47,10 @@ export const business = createServer((req, res) => {
   });
   req.on('end', () => {
     try {
-      const { type } = JSON.parse(JSON.parse(body).data) as { type: string };
+      const { type, tunnelId } = JSON.parse(JSON.parse(body).data) as { type: string; tunnelId: string };
       events.set(type, (events.get(type) ?? 0) + 1);
+      if (type === 'connect') connected.add(tunnelId);
+      if (type === 'close') connected.delete(tunnelId);
     } catch {}
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0,"message":"OK"}');
   });
@@ -76,6 +83,8 @@ export interface Row {
   connectMs: number;
   broadcastP50: number;
   broadcastMax: number;
+  /** Hutong only: the broadcast to a room all N joined (Hutong's extension), p50. */
+  roomP50: number;
   lost: number;
   echoP50: number;
   echoP99: number;
@@ -116,34 +125,82 @@ export async function openAll(
   return performance.now() - started;
 }
 
-/** The tunnel ids of the generators' idle connections (Hutong), from their connect URLs. */
+/**
+ * The tunnel ids of the generators' idle connections (Hutong), in the order the business server
+ * heard them connect (as it would push to them), once it has heard of all of them.
+ */
 export async function tunnelIds(clients: ChildProcess[]): Promise<string[]> {
   const replies = await Promise.all(clients.map((c) => request(c, { op: 'ids' }, 'ids')));
-  return replies.flatMap((r) => r.ids as string[]);
+  const idle = new Set(replies.flatMap((r) => r.ids as string[]));
+  for (let tries = 0; tries < 200 && [...idle].some((id) => !connected.has(id)); tries += 1) await settle(50);
+  return [...connected].filter((id) => idle.has(id));
 }
 
-/** BROADCASTS broadcasts of one payload to all N clients; per broadcast the last arrival time. */
+/** How a broadcast is asked for: the peers' own route, or Hutong's push API by ids or by room. */
+export type BroadcastVia =
+  | { kind: 'route' }
+  | { kind: 'ids'; ids: string[] }
+  | { kind: 'room'; room: string };
+
+/** The business server's connection to the server under test, kept open. */
+const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+
+/** A POST of `body` to `url`; resolves with the answer's body once it has come. */
+export function post(url: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    request.once('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      response.once('end', () => resolve(text));
+    });
+    request.once('error', reject);
+    request.end(body);
+  });
+}
+
+/** A signed call of the Wafer tunnel API (and Hutong's `/tunnel/rooms`), as a business server makes it. */
+export function signed(base: string, path: string, data: string): Promise<string> {
+  return post(
+    `${base}/tunnel/${path}`,
+    JSON.stringify({ data, tcId: 'bench', signature: tunnelSignature(data, KEY) }),
+  );
+}
+
+/**
+ * BROADCASTS broadcasts of one payload to all N clients; per broadcast the last arrival time,
+ * from just before the business server builds its request. Pushing by ids, it keeps its list of
+ * ids as JSON (the ids do not change between broadcasts) and splices each message in.
+ */
 export async function broadcasts(
   clients: ChildProcess[],
-  target: { base: string; ids?: string[] },
+  base: string,
+  via: BroadcastVia,
 ): Promise<{ latencies: number[]; lost: number }> {
-  const { base, ids } = target;
   const latencies: number[] = [];
   let lost = 0;
+  const idsJson = via.kind === 'ids' ? JSON.stringify(via.ids) : '';
   for (let b = 0; b < BROADCASTS; b += 1) {
     const t = Date.now();
     const text = JSON.stringify({ t, pad: 'x'.repeat(SIZE - 30) });
-    if (ids) {
-      const data = JSON.stringify([
-        { tunnelIds: ids, type: 'message', content: JSON.stringify({ type: 'm', content: text }) },
-      ]);
-      await fetch(`${base}/tunnel/ws/push`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ data, tcId: 'bench', signature: tunnelSignature(data, KEY) }),
-      });
+    const content = JSON.stringify(JSON.stringify({ type: 'm', content: text }));
+    if (via.kind === 'ids') {
+      await signed(base, 'ws/push', `[{"tunnelIds":${idsJson},"type":"message","content":${content}}]`);
+    } else if (via.kind === 'room') {
+      await signed(
+        base,
+        'ws/push',
+        `[{"tunnelIds":[],"rooms":[${JSON.stringify(via.room)}],"type":"message","content":${content}}]`,
+      );
     } else {
-      await fetch(`${base}/bench/broadcast`, { method: 'POST', body: text });
+      await post(`${base}/bench/broadcast`, text);
     }
     let got = 0;
     let last = 0;

@@ -1,8 +1,8 @@
 /**
  * Profiles one bench server (Hutong, or BENCH_PROFILE_KIND=ws|socketio) phase by phase
  * (`node --conditions=hutong-src --import tsx bench/tunnel/profile.ts`): a CPU profile of the
- * connect phase (BENCH_TUNNEL_CONNECTIONS through get/wsurl for Hutong) and one of the broadcasts,
- * written to BENCH_PROFILE_DIR as `<kind>-connect.cpuprofile` and `<kind>-broadcast.cpuprofile`
+ * connect phase (BENCH_TUNNEL_CONNECTIONS through get/wsurl for Hutong), the broadcasts and the
+ * echoes, written to BENCH_PROFILE_DIR as `<kind>-connect|broadcast|echo.cpuprofile`
  * (Chrome DevTools reads them), with the figures of the phases on stdout. BENCH_HEAP=1 also writes
  * a heap snapshot with the connections open (`--heapsnapshot-signal`).
  */
@@ -12,6 +12,9 @@ import { json, quantile, request } from '../support.js';
 import {
   broadcasts,
   business,
+  ECHO_CONNECTIONS,
+  ECHO_MS,
+  ECHO_RATE,
   generators,
   type Kind,
   N,
@@ -43,8 +46,15 @@ await settle(2000);
 const mem1 = await json(`${base}/bench/mem`);
 const ids = kind === 'hutong' ? await tunnelIds(clients) : undefined;
 await profile('start');
-const { latencies } = await broadcasts(clients, ids ? { base, ids } : { base });
+const { latencies } = await broadcasts(clients, base, ids ? { kind: 'ids', ids } : { kind: 'route' });
 await profile('stop', 'broadcast');
+await openAll(clients, kind, base, ECHO_CONNECTIONS, 'echo');
+await profile('start');
+const echoes = await Promise.all(
+  clients.map((c) => request(c, { op: 'echo', rate: ECHO_RATE / 2, ms: ECHO_MS }, 'echoed')),
+);
+await profile('stop', 'echo');
+const rtts = echoes.flatMap((e) => e.rtts as number[]);
 console.log(
   JSON.stringify({
     kind,
@@ -52,6 +62,8 @@ console.log(
     rssPerConnection: Math.round((mem1.rss - mem0.rss) / N),
     heapPerConnection: Math.round((mem1.heapUsed + mem1.external - mem0.heapUsed - mem0.external) / N),
     broadcastP50: quantile(latencies, 0.5),
+    echoP50: quantile(rtts, 0.5),
+    echoP99: quantile(rtts, 0.99),
   }),
 );
 if (process.env.BENCH_HEAP === '1') {

@@ -38,6 +38,7 @@ import {
   receiveUrl,
   SIZE,
   settle,
+  signed,
   startServer,
   tunnelIds,
   WARMUP,
@@ -55,8 +56,15 @@ async function measure(kind: Kind): Promise<Row> {
   await settle(2000);
   const mem1 = await json(`${base}/bench/mem`);
 
-  const ids = kind === 'hutong' ? await tunnelIds(clients) : undefined;
-  const { latencies, lost } = await broadcasts(clients, ids ? { base, ids } : { base });
+  let roomP50 = 0;
+  let result: { latencies: number[]; lost: number };
+  if (kind === 'hutong') {
+    const ids = await tunnelIds(clients);
+    result = await broadcasts(clients, base, { kind: 'ids', ids });
+    await signed(base, 'rooms', JSON.stringify({ op: 'join', room: 'all', tunnelIds: ids }));
+    roomP50 = quantile((await broadcasts(clients, base, { kind: 'room', room: 'all' })).latencies, 0.5);
+  } else result = await broadcasts(clients, base, { kind: 'route' });
+  const { latencies, lost } = result;
   await openAll(clients, kind, base, ECHO_CONNECTIONS, 'echo');
   const echoes = await Promise.all(
     clients.map((c) => request(c, { op: 'echo', rate: ECHO_RATE / 2, ms: ECHO_MS }, 'echoed')),
@@ -71,6 +79,7 @@ async function measure(kind: Kind): Promise<Row> {
     connectMs: Math.round(connectMs),
     broadcastP50: quantile(latencies, 0.5),
     broadcastMax: Math.max(...latencies),
+    roomP50,
     lost,
     echoP50: quantile(rtts, 0.5),
     echoP99: quantile(rtts, 0.99),
@@ -100,6 +109,7 @@ const rowOf = (kind: Kind): Row => {
     connectMs: pick('connectMs'),
     broadcastP50: pick('broadcastP50'),
     broadcastMax: Math.max(...all.map((r) => r.broadcastMax)),
+    roomP50: pick('roomP50'),
     lost: all.reduce((sum, r) => sum + r.lost, 0),
     echoP50: pick('echoP50'),
     echoP99: pick('echoP99'),
@@ -137,7 +147,7 @@ async function measureCluster(): Promise<{ p50: number; max: number; lost: numbe
   );
   await settle(2000); // registrations reach Redis
   const ids = await tunnelIds(clients);
-  const { latencies, lost } = await broadcasts(clients, { base: servers[0]!.url, ids });
+  const { latencies, lost } = await broadcasts(clients, servers[0]!.url, { kind: 'ids', ids });
   for (const c of clients) c.send({ op: 'close' });
   for (const s of servers) s.child.kill('SIGKILL');
   return { p50: quantile(latencies, 0.5), max: Math.max(...latencies), lost };
@@ -180,6 +190,7 @@ const table = rows
   .map((line) => `| ${line} |`)
   .join('\n');
 const hutongRow = rows.find((r) => r.kind === 'hutong')!;
+const roomRow = `| Hutong, the same broadcast to a room all ${N} joined (Hutong's extension) | – | – | – | ${hutongRow.roomP50} ms (${ratio(hutongRow.roomP50, ws.broadcastP50)} ws, ${ratio(hutongRow.roomP50, io.broadcastP50)} io) | – | – | – | – |`;
 const clusterRow =
   typeof cluster === 'string'
     ? `| Hutong, 2 nodes over Redis | – | – | – | skipped: ${cluster} | – | – | – | – |`
@@ -193,8 +204,9 @@ the Wafer SDKs do. **RSS / connection**: growth of the server process's RSS from
 connections (after ${WARMUP} opened and closed) to after they are open and idle for 2 s, divided by
 ${N}; heap + external after a forced GC is the second column. **Connect**: the ${N} allocations and
 connects, wall time. **Broadcast**: ${BROADCASTS} broadcasts of a ${SIZE}-byte message to all, time
-from the trigger request to the last arrival; Hutong through a signed \`/tunnel/ws/push\` listing
-all ${N} tunnel ids. **Echo**: round trips at ${ECHO_RATE} msg/s for ${ECHO_MS / 1000} s on ${ECHO_CONNECTIONS} more
+from just before the business side builds its trigger request to the last arrival; Hutong through
+a signed \`/tunnel/ws/push\` listing all ${N} tunnel ids (the business side keeps the id list as
+JSON and splices each message in), and again to a room they all joined. **Echo**: round trips at ${ECHO_RATE} msg/s for ${ECHO_MS / 1000} s on ${ECHO_CONNECTIONS} more
 connections (Hutong: tunnels with an in-process handler). Median of ${ROUNDS} rounds interleaving the
 servers (max and totals over all rounds).
 Command: \`npm run bench:tunnel\` (\`BENCH_TUNNEL_CONNECTIONS\`, \`BENCH_BROADCASTS\`, \`BENCH_ECHO_RATE\`, \`BENCH_ROUNDS\`, \`BENCH_KINDS\`).
@@ -204,6 +216,7 @@ Targets (issue): broadcast p50 ≤ 0.85× Socket.IO and ≤ 1.0× ws; RSS per id
 | server | RSS / connection | heap + ext / connection | connect ${N} | broadcast p50 | broadcast max | lost | echo p50 / p99 | echoes |
 |---|---|---|---|---|---|---|---|---|
 ${table}
+${roomRow}
 ${clusterRow}
 `;
 const resultsFile = new URL('../results.md', import.meta.url);
