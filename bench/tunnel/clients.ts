@@ -164,7 +164,7 @@ process.on('message', async (message: Message) => {
     const ids = groups.idle.map((ws) => new URL(ws.url).searchParams.get('tunnelId') ?? '');
     send({ op: 'ids', ids });
   } else if (message.op === 'report') {
-    send({ op: 'report', broadcasts: [...broadcasts.entries()] });
+    send({ op: 'report', broadcasts: [...broadcasts.entries()], cpu: process.cpuUsage() });
   } else if (message.op === 'close') {
     const closing = message.group ? [message.group] : (['idle', 'echo'] as const);
     for (const group of closing) {

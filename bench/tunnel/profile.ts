@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { json, quantile, request } from '../support.js';
 import {
+  BROADCASTS,
   broadcasts,
   business,
   ECHO_CONNECTIONS,
@@ -45,9 +46,16 @@ await profile('stop', 'connect');
 await settle(2000);
 const mem1 = await json(`${base}/bench/mem`);
 const ids = kind === 'hutong' ? await tunnelIds(clients) : undefined;
+const cpuOf = async () =>
+  (await Promise.all(clients.map((c) => request(c, { op: 'report' }, 'report')))).reduce(
+    (sum, r) => sum + r.cpu.user + r.cpu.system,
+    0,
+  );
+const generatorCpu0 = await cpuOf();
 await profile('start');
 const { latencies } = await broadcasts(clients, base, ids ? { kind: 'ids', ids } : { kind: 'route' });
 await profile('stop', 'broadcast');
+const generatorCpuPerBroadcast = Math.round((await cpuOf()) - generatorCpu0) / BROADCASTS / 1000;
 await openAll(clients, kind, base, ECHO_CONNECTIONS, 'echo');
 await profile('start');
 const echoes = await Promise.all(
@@ -62,6 +70,7 @@ console.log(
     rssPerConnection: Math.round((mem1.rss - mem0.rss) / N),
     heapPerConnection: Math.round((mem1.heapUsed + mem1.external - mem0.heapUsed - mem0.external) / N),
     broadcastP50: quantile(latencies, 0.5),
+    generatorCpuPerBroadcastMs: generatorCpuPerBroadcast,
     echoP50: quantile(rtts, 0.5),
     echoP99: quantile(rtts, 0.99),
   }),
