@@ -26,6 +26,8 @@ const groups: Record<Group, WebSocket[]> = { idle: [], echo: [] };
 const broadcasts = new Map<number, { count: number; last: number }>();
 const rtts: number[] = [];
 let kind: Kind = 'ws';
+/** The source address of this generator's connections (a capacity run spreads them over several). */
+let localAddress: string | undefined;
 
 const send = (message: object) => process.send?.(message);
 
@@ -82,14 +84,14 @@ function allocate(target: { wsurl: string; receiveUrl: string; key: string }): P
         else resolve((JSON.parse(answer.data) as { connectUrl: string }).connectUrl);
       });
     });
-    request.once('error', reject);
+    request.on('error', reject);
     request.end(body);
   });
 }
 
 function connect(url: string, group: Group): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     ws.on('message', (data) => onFrame(ws, String(data)));
     ws.on('error', reject);
     const ready = () => {
@@ -143,19 +145,26 @@ interface Message {
   group?: Group;
   rate?: number;
   ms?: number;
+  /** Count refused connections instead of failing (a server holding as many as it can). */
+  tolerant?: boolean;
+  localAddress?: string;
 }
 
 process.on('message', async (message: Message) => {
   if (message.op === 'open') {
     kind = message.kind!;
     const { target, count, group } = message as Required<Message>;
+    localAddress = message.localAddress;
     const started = performance.now();
+    let refused = 0;
     // 100 at a time, as a crowd of phones reconnecting after a deploy would come.
     for (let i = 0; i < count; i += 100) {
       const batch = Array.from({ length: Math.min(100, count - i) }, (_, k) => openOne(target, i + k, group));
-      await Promise.all(batch);
+      if (!message.tolerant) await Promise.all(batch);
+      else
+        for (const result of await Promise.allSettled(batch)) if (result.status === 'rejected') refused += 1;
     }
-    send({ op: 'opened', count: groups[group].length, ms: performance.now() - started });
+    send({ op: 'opened', count: groups[group].length, refused, ms: performance.now() - started });
   } else if (message.op === 'echo') {
     rtts.length = 0;
     await echo(message.rate!, message.ms!);

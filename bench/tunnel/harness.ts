@@ -65,10 +65,12 @@ export async function startServer(
 ): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_SERVER_FLAGS: extra node flags for the server under test (e.g. --trace-gc, --cpu-prof).
   const flags = [...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), ...extraFlags];
-  const child = spawn(process.execPath, ['--expose-gc', ...flags, ...built, `${here}server.ts`, kind], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
-  });
+  const child = adopt(
+    spawn(process.execPath, ['--expose-gc', ...flags, ...built, `${here}server.ts`, kind], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    }),
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${kind} server exited ${code}`)));
@@ -139,7 +141,8 @@ export async function tunnelIds(clients: ChildProcess[]): Promise<string[]> {
 /** How a broadcast is asked for: the peers' own route, or Hutong's push API by ids or by room. */
 export type BroadcastVia =
   | { kind: 'route' }
-  | { kind: 'ids'; ids: string[] }
+  /** `chunk`: ids per push (a push's `data` is at most 1 Mi characters: ~28,000 ids); `key`: the signature key. */
+  | { kind: 'ids'; ids: string[]; chunk?: number; key?: string }
   | { kind: 'room'; room: string };
 
 /** The business server's connection to the server under test, kept open. */
@@ -161,16 +164,16 @@ export function post(url: string, body: string): Promise<string> {
       });
       response.once('end', () => resolve(text));
     });
-    request.once('error', reject);
+    request.on('error', reject);
     request.end(body);
   });
 }
 
 /** A signed call of the Wafer tunnel API (and Hutong's `/tunnel/rooms`), as a business server makes it. */
-export function signed(base: string, path: string, data: string): Promise<string> {
+export function signed(base: string, path: string, data: string, key = KEY): Promise<string> {
   return post(
     `${base}/tunnel/${path}`,
-    JSON.stringify({ data, tcId: 'bench', signature: tunnelSignature(data, KEY) }),
+    JSON.stringify({ data, tcId: 'bench', signature: tunnelSignature(data, key) }),
   );
 }
 
@@ -183,16 +186,29 @@ export async function broadcasts(
   clients: ChildProcess[],
   base: string,
   via: BroadcastVia,
+  /** How many clients should get each broadcast. */
+  expected = N,
 ): Promise<{ latencies: number[]; lost: number }> {
   const latencies: number[] = [];
   let lost = 0;
-  const idsJson = via.kind === 'ids' ? JSON.stringify(via.ids) : '';
+  const chunks: string[] = [];
+  if (via.kind === 'ids') {
+    const size = via.chunk ?? via.ids.length;
+    for (let i = 0; i < via.ids.length; i += size) chunks.push(JSON.stringify(via.ids.slice(i, i + size)));
+  }
   for (let b = 0; b < BROADCASTS; b += 1) {
     const t = Date.now();
     const text = JSON.stringify({ t, pad: 'x'.repeat(SIZE - 30) });
     const content = JSON.stringify(JSON.stringify({ type: 'm', content: text }));
     if (via.kind === 'ids') {
-      await signed(base, 'ws/push', `[{"tunnelIds":${idsJson},"type":"message","content":${content}}]`);
+      for (const ids of chunks) {
+        await signed(
+          base,
+          'ws/push',
+          `[{"tunnelIds":${ids},"type":"message","content":${content}}]`,
+          via.key,
+        );
+      }
     } else if (via.kind === 'room') {
       await signed(
         base,
@@ -204,7 +220,7 @@ export async function broadcasts(
     }
     let got = 0;
     let last = 0;
-    for (let tries = 0; tries < 100 && got < N; tries += 1) {
+    for (let tries = 0; tries < 100 && got < expected; tries += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const reports = await Promise.all(clients.map((c) => request(c, { op: 'report' }, 'report')));
       got = 0;
@@ -217,12 +233,23 @@ export async function broadcasts(
         last = Math.max(last, entry?.last ?? 0);
       }
     }
-    lost += N - got;
+    lost += expected - got;
     latencies.push(last);
   }
   return { latencies, lost };
 }
 
 export const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Every child this run started, killed when it exits however it exits (a failed run too). */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+export const adopt = (child: ChildProcess): ChildProcess => {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+};
+
 export const generators = () =>
-  [0, 1].map(() => fork(`${here}clients.ts`, [], { execArgv: node, stdio: 'inherit' }));
+  [0, 1].map(() => adopt(fork(`${here}clients.ts`, [], { execArgv: node, stdio: 'inherit' })));

@@ -2,7 +2,9 @@
 /**
  * `hutong`: the production server and its tools.
  *
- *   hutong start [--config FILE]          run the server (SIGTERM drains, SIGHUP reloads TLS)
+ *   hutong start [--config FILE] [--workers N]
+ *                                         run the server (SIGTERM drains, SIGHUP reloads TLS); N worker
+ *                                         processes share the port and one in-box bus (workers.ts)
  *   hutong config check [--config FILE]   validate the configuration and print it, secrets hidden
  *   hutong config schema                  print the config file's JSON Schema
  *   hutong config secret                  print a fresh random key (tunnel key, admin token)
@@ -12,15 +14,18 @@
  * and weak keys (config/secrets.ts); the development stack (`npm start`) does not. Exit codes: 0 fine, 2 configuration error, 3 a database or
  * Redis still unreachable after HUTONG_START_TIMEOUT_MS, 1 anything else.
  */
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
+import { IpcBroker } from './brokers/ipc-broker.js';
 import { ConfigError } from './config/config.js';
 import { configFileSchema, describeConfig, loadConfigWithFile } from './config/config-file.js';
 import { assertSafeSecrets, newSecret } from './config/secrets.js';
-import { createHutong } from './hutong.js';
+import { createHutong, createLogger } from './hutong.js';
 import { handleSignals } from './signals.js';
 import { StartupError } from './startup.js';
+import { runWorkers, WORKER_NODE_ID } from './workers.js';
 
-const usage = `usage: hutong start [--config FILE]
+const usage = `usage: hutong start [--config FILE] [--workers N]
        hutong config check [--config FILE]
        hutong config schema
        hutong config secret`;
@@ -28,6 +33,20 @@ const usage = `usage: hutong start [--config FILE]
 const required = `hutong start needs at least HUTONG_APPID and HUTONG_APP_SECRET (or HUTONG_APPS) and
 HUTONG_TUNNEL_SIGNATURE_KEY, in the environment or a config file (--config FILE; \`hutong config schema\`
 prints every key).`;
+
+/** `--workers N`, else HUTONG_WORKERS (the configuration's `workers`). */
+function workersOf(args: string[], configured: number): number {
+  const at = args.indexOf('--workers');
+  if (at < 0) return configured;
+  const n = Number(args[at + 1]);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new ConfigError(
+      '--workers',
+      `expected a number of processes from 1 to 64, got "${args[at + 1] ?? ''}"`,
+    );
+  }
+  return n;
+}
 
 function configFile(args: string[]): string | undefined {
   const at = args.indexOf('--config');
@@ -63,7 +82,27 @@ async function main(args: string[]): Promise<number> {
   if (command === 'start') {
     const config = await loadConfigWithFile(configFile(args));
     assertSafeSecrets(config);
-    const hutong = await createHutong(config);
+    const workers = workersOf(args, config.workers);
+    if (workers > 1 && cluster.isPrimary) {
+      const logger = createLogger(config.logLevel);
+      await runWorkers({ count: workers, logger, ...(config.nodeId ? { nodeId: config.nodeId } : {}) });
+      logger.info({ url: config.publicUrl, workers }, 'Hutong ready');
+      return -1;
+    }
+    // A worker: its own node id; without Redis, the primary's bus over IPC.
+    const nodeId = cluster.isWorker ? process.env[WORKER_NODE_ID] : undefined;
+    if (nodeId) config.nodeId = nodeId;
+    const broker = nodeId && config.broker.kind === 'local' ? new IpcBroker(undefined, nodeId) : undefined;
+    const hutong = await createHutong(config, broker ? { broker } : {});
+    if (cluster.isWorker) {
+      // Messages to a primary that is gone fail as events: the disconnect below handles that.
+      cluster.worker?.on('error', () => {});
+      // The primary is gone (killed): this worker would hold the port alone and unmanaged.
+      process.once('disconnect', () => {
+        hutong.logger.warn('the primary process is gone: draining and exiting');
+        hutong.drain().finally(() => process.exit(0));
+      });
+    }
     await hutong.listen();
     handleSignals(hutong);
     hutong.logger.info({ url: hutong.publicUrl, node: hutong.nodeStats.view().node }, 'Hutong ready');

@@ -107,6 +107,7 @@ export const configKeys: Record<string, readonly [env: string, leaf: Leaf, doc: 
   'im.webhook.filter': ['HUTONG_IM_WEBHOOK_FILTER', 'boolean', 'ask the webhook to allow each message'],
   'tls.cert': ['HUTONG_TLS_CERT', 'string', 'PEM certificate chain file (HTTPS/WSS); reloaded on SIGHUP'],
   'tls.key': ['HUTONG_TLS_KEY', 'string', 'PEM private key file'],
+  workers: ['HUTONG_WORKERS', 'integer', 'processes hutong start runs on this box, sharing the port'],
   'drain.timeoutMs': ['HUTONG_DRAIN_TIMEOUT_MS', 'integer', 'how long a SIGTERM drain may take before exit'],
   startTimeoutMs: [
     'HUTONG_START_TIMEOUT_MS',

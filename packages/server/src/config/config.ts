@@ -80,6 +80,8 @@ export interface HutongConfig {
   };
   /** HTTPS/WSS: PEM files, read at start and again on SIGHUP. Unset: plain HTTP (behind a proxy). */
   tls: { cert: string; key: string } | undefined;
+  /** Processes `hutong start` runs, sharing the port (1: this process alone). */
+  workers: number;
   /** How long a SIGTERM drain may take before the process exits anyway, ms. */
   drainTimeoutMs: number;
   /** How long start-up waits for an unreachable database or Redis, retrying, ms. */
@@ -375,6 +377,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
       webhook: imWebhook(env),
     },
     tls: tls(env),
+    workers: int(env, 'HUTONG_WORKERS', 1, 1),
     drainTimeoutMs: int(env, 'HUTONG_DRAIN_TIMEOUT_MS', 10_000, 100),
     startTimeoutMs: int(env, 'HUTONG_START_TIMEOUT_MS', 60_000, 0),
     adminToken: adminToken(env),

@@ -163,16 +163,21 @@ export class SqliteMessageStore implements MessageStore {
     };
   }
 
+  /**
+   * Applies the steps not yet recorded in `user_version`, reading it inside an IMMEDIATE
+   * transaction: processes sharing the file (`hutong start --workers N`) take turns, and the ones
+   * after the first find the work done.
+   */
   #migrate(): void {
-    const version = this.#db.pragma('user_version', { simple: true }) as number;
-    for (let step = version; step < migrations.length; step += 1) {
-      this.#db
-        .transaction(() => {
+    this.#db
+      .transaction(() => {
+        const version = this.#db.pragma('user_version', { simple: true }) as number;
+        for (let step = version; step < migrations.length; step += 1) {
           this.#db.exec(migrations[step]!);
           this.#db.pragma(`user_version = ${step + 1}`);
-        })
-        .immediate();
-    }
+        }
+      })
+      .immediate();
   }
 
   async migrate(): Promise<void> {

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import type { RoutedPacket } from '@hutong/core';
 import { type BrokerCluster, brokerSuite } from '@hutong/core/testing';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
+import { IpcBroker } from '../../src/brokers/ipc-broker.js';
+import { IpcBus } from '../../src/brokers/ipc-bus.js';
 import { LocalBroker, LocalBus } from '../../src/brokers/local-broker.js';
 import { RedisBroker } from '../../src/brokers/redis-broker.js';
 import { startTcpProxy, type TcpProxy } from '../stores/tcp-proxy.js';
@@ -23,6 +26,58 @@ brokerSuite('in-process', async (): Promise<BrokerCluster> => {
     },
     async close() {
       await Promise.all(brokers.map((b) => b.close()));
+    },
+  };
+});
+
+/**
+ * Both ends of a worker's IPC channel: what one side sends, the other receives asynchronously, as
+ * a structured clone (what crosses a real IPC channel is serialized too).
+ */
+function ipcPair() {
+  const [worker, primary] = [new EventEmitter(), new EventEmitter()];
+  let cut = false;
+  const deliver = (to: EventEmitter) => (message: unknown) => {
+    // As process.send on a channel whose other end is gone.
+    if (cut) throw Object.assign(new Error('Channel closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
+    const copy = structuredClone(message);
+    setImmediate(() => to.emit('message', copy));
+  };
+  return {
+    worker: { send: deliver(primary), on: worker.on.bind(worker) },
+    primary: { send: deliver(worker), on: primary.on.bind(primary) },
+    /** The worker dies: nothing crosses any more. */
+    cut: () => {
+      cut = true;
+    },
+  };
+}
+
+brokerSuite('in-box over IPC (--workers)', async (): Promise<BrokerCluster> => {
+  const bus = new IpcBus();
+  const brokers: IpcBroker[] = [];
+  let n = 0;
+  return {
+    deathMs: 100,
+    async node() {
+      const pair = ipcPair();
+      n += 1;
+      bus.join(pair.primary, `w${n}`);
+      const broker = new IpcBroker(pair.worker, `w${n}`);
+      const inbox: RoutedPacket[][] = [];
+      await broker.start((p) => inbox.push(p));
+      brokers.push(broker);
+      return {
+        broker,
+        inbox,
+        kill: async () => {
+          pair.cut();
+          await bus.leave(pair.primary);
+        },
+      };
+    },
+    async close() {
+      await Promise.all(brokers.map((b) => b.close().catch(() => {})));
     },
   };
 });
