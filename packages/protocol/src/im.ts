@@ -1,15 +1,29 @@
+/**
+ * MobileIMSDK's WebSocket wire (docs/protocols/mobileimsdk.md#mobileimsdk-wire) for code that
+ * validates with TypeBox: the schemas of the frame and its framework payloads, beside the one
+ * codec, `./im-frames.ts` (plain, what the client bundles), re-exported here. The schemas and the
+ * plain types are held equal by test/schema-shapes.ts.
+ */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { decode, parseJson } from './decode.js';
 import { HutongError } from './errors.js';
-/**
- * MobileIMSDK's WebSocket wire (docs/protocols/mobileimsdk.md#mobileimsdk-wire): one `Protocal` JSON object per text frame.
- * Framework payloads (login info, login response, error, kick-out) are JSON *strings* inside
- * `dataContent`; an ACK's `dataContent` is the acknowledged fingerprint; app data is opaque.
- */
-import { IM_SERVER, IM_UNSET, imTypes } from './im-codes.js';
+import { decodeErrorResponse, decodeKickoutInfo, decodeLoginInfo, decodeLoginResponse } from './im-frames.js';
 import { err, type Result } from './result.js';
 
 export * from './im-codes.js';
+export {
+  clientFrames,
+  decodeErrorResponse,
+  decodeKickoutInfo,
+  decodeLoginInfo,
+  decodeLoginResponse,
+  decodeProtocal,
+  encodeProtocal,
+  type ImFrame,
+  parseContent,
+  parseFrame,
+  serverFrames,
+} from './im-frames.js';
 
 const userId = Type.String({ maxLength: 128 });
 
@@ -60,18 +74,25 @@ export const KickoutInfo = Type.Object(
 );
 export type KickoutInfo = Static<typeof KickoutInfo>;
 
-/** A text frame as a Protocal, or ERR_IM_FRAME saying what is wrong. */
-export function decodeProtocal(text: string): Result<Protocal> {
-  const parsed = parseJson(text, 'ERR_IM_FRAME');
-  if (!parsed.ok) return parsed;
-  return decode(Protocal, parsed.value, 'ERR_IM_FRAME');
-}
+/** The framework payloads' schemas and the plain decoders that check the same. */
+const payloadDecoders = new Map<TSchema, (dataContent: string | null | undefined) => Result<unknown>>([
+  [LoginInfo, decodeLoginInfo],
+  [LoginResponse, decodeLoginResponse],
+  [ErrorResponse, decodeErrorResponse],
+  [KickoutInfo, decodeKickoutInfo],
+]);
 
-/** A framework payload nested in `dataContent` (login info, responses), or ERR_IM_FRAME. */
+/**
+ * A payload nested in `dataContent`, or ERR_IM_FRAME. The framework payloads above go through
+ * their decoders in `./im-frames.ts` (the messages name the key that is wrong); any other schema
+ * is checked by TypeBox.
+ */
 export function decodeContent<S extends TSchema>(
   schema: S,
   dataContent: string | null | undefined,
 ): Result<Static<S>> {
+  const plain = payloadDecoders.get(schema);
+  if (plain) return plain(dataContent) as Result<Static<S>>;
   if (typeof dataContent !== 'string') {
     return err(
       new HutongError(
@@ -84,52 +105,3 @@ export function decodeContent<S extends TSchema>(
   if (!parsed.ok) return parsed;
   return decode(schema, parsed.value, 'ERR_IM_FRAME');
 }
-
-/**
- * Writes a frame the way MobileIMSDK's server does (Gson): keys in its order, absent and null
- * fields left out. Extension fields (`extra`) follow; MobileIMSDK clients ignore them.
- */
-export function encodeProtocal(frame: Protocal & Record<string, unknown>): string {
-  const { bridge, type, dataContent, from, to, fp, QoS, typeu, sm, ...extra } = frame;
-  const ordered: Record<string, unknown> = {
-    bridge: bridge ?? false,
-    type,
-    dataContent,
-    from: from ?? IM_UNSET,
-    to: to ?? IM_UNSET,
-    fp,
-    QoS: QoS ?? false,
-    typeu: typeu ?? -1,
-    sm: sm ?? -1,
-    ...extra,
-  };
-  for (const key of Object.keys(ordered))
-    if (ordered[key] === null || ordered[key] === undefined) delete ordered[key];
-  return JSON.stringify(ordered);
-}
-
-/** Server frames (§6): each a Protocal from the server ("0"). */
-export const serverFrames = {
-  loginResponse: (to: string, response: LoginResponse): Protocal => ({
-    type: imTypes.loginResponse,
-    dataContent: JSON.stringify(response),
-    from: IM_SERVER,
-    to,
-  }),
-  pong: (to: string): Protocal => ({ type: imTypes.pong, dataContent: '{}', from: IM_SERVER, to }),
-  error: (errorCode: number, errorMsg: string): Protocal => ({
-    type: imTypes.error,
-    dataContent: JSON.stringify({ errorCode, errorMsg }),
-    from: IM_SERVER,
-    to: IM_UNSET,
-  }),
-  echo: (frame: Protocal): Protocal => ({ ...frame, type: imTypes.echoResponse }),
-  kickout: (to: string, code: number, reason?: string): Protocal => ({
-    type: imTypes.kickout,
-    dataContent: JSON.stringify(reason === undefined ? { code } : { code, reason }),
-    from: IM_SERVER,
-    to,
-  }),
-  /** An ACK: `from` acknowledges `fp` to `to`. */
-  ack: (from: string, to: string, fp: string): Protocal => ({ type: imTypes.ack, dataContent: fp, from, to }),
-};

@@ -1,10 +1,13 @@
 /**
  * Compile-time check (`tsc -b tsconfig.json`, part of `npm run lint`): each plain type of
- * `@hutong/protocol` is exactly what its schema in `@hutong/protocol/schemas` accepts, so the
- * packages that use the plain types (node-sdk, core) and the server that validates with the
- * schemas speak the same messages.
+ * `@hutong/protocol` is exactly what its schema in `@hutong/protocol/schemas` accepts (and each IM
+ * type of `/im-frames` what its schema in `/im` accepts), so the packages that use the plain types
+ * (node-sdk, core, the client) and the server that validates with the schemas speak the same
+ * messages.
  */
 import type { Static } from '@sinclair/typebox';
+import type * as im from '../src/im.js';
+import type * as imFrames from '../src/im-frames.js';
 import type * as plain from '../src/index.js';
 import type * as schemas from '../src/schemas.js';
 
@@ -20,4 +23,9 @@ export const shapes: [
   Equal<plain.PushPacket, schemas.PushPacket>,
   Equal<plain.RoomsRequest, schemas.RoomsRequest>,
   Equal<plain.TunnelMessage, schemas.TunnelMessage>,
-] = [true, true, true, true, true, true, true, true, true];
+  Equal<imFrames.Protocal, im.Protocal>,
+  Equal<imFrames.LoginInfo, im.LoginInfo>,
+  Equal<imFrames.LoginResponse, im.LoginResponse>,
+  Equal<imFrames.ErrorResponse, im.ErrorResponse>,
+  Equal<imFrames.KickoutInfo, im.KickoutInfo>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
