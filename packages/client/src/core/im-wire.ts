@@ -1,11 +1,12 @@
 /**
  * MobileIMSDK's wire as the client speaks it (docs/protocols/mobileimsdk.md#mobileimsdk-wire, docs/im.md): one `Protocal` JSON
- * object per text frame, framework payloads as JSON strings inside `dataContent`. The numbers come
- * from `@hutong/protocol/im-codes` (plain constants); only types come from `@hutong/protocol/im`,
- * whose schemas would put a validator into every mini program.
+ * object per text frame, framework payloads as JSON strings inside `dataContent`. The codec is
+ * `@hutong/protocol/im-frames`, the server's own (plain code, no schema library), and the numbers
+ * `@hutong/protocol/im-codes`; this file adds what only the client needs.
  */
 
 import { imErrorCodes, imExtensionTypes, imHutongCodes, imTypes } from '@hutong/protocol/im-codes';
+import { type ImFrame, parseFrame as parseText } from '@hutong/protocol/im-frames';
 
 /**
  * Close codes of Hutong's `/im`, in the ranges of `@hutong/protocol/close-codes`: 4029 (too many
@@ -14,6 +15,7 @@ import { imErrorCodes, imExtensionTypes, imHutongCodes, imTypes } from '@hutong/
  * code 1025; 4503 (draining) reconnects at once.
  */
 export { imCloseCodes } from '@hutong/protocol/im-codes';
+export { clientFrames, type ImFrame, type Protocal, parseContent } from '@hutong/protocol/im-frames';
 
 /** Frame types: MobileIMSDK's, plus Hutong's delivery (60) and read (61) receipts. */
 export const imFrameTypes = {
@@ -34,94 +36,12 @@ export const imCodes = { ...imErrorCodes, ...imHutongCodes } as const;
 /** The server's user id; `-1` is "unset". */
 export const IM_SERVER_ID = '0';
 
-/**
- * MobileIMSDK's `Protocal` frame, the shape of `@hutong/protocol/im`'s schema (written out so the
- * published types need no schema library; `test/wire-types.ts` fails to compile if they differ).
- */
-export interface Protocal {
-  type: number;
-  dataContent?: string | null;
-  from?: string;
-  to?: string;
-  fp?: string | null;
-  QoS?: boolean;
-  typeu?: number;
-  bridge?: boolean;
-  sm?: number;
-}
-
-/** A frame as received: Hutong adds `sid`, `seq`, `conv` (and `group`) to data and ACK frames. */
-export interface ImFrame extends Protocal {
-  sid?: unknown;
-  seq?: unknown;
-  conv?: unknown;
-  group?: unknown;
-}
-
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-const optional = (value: unknown, type: 'string' | 'number' | 'boolean', nullable = false) =>
-  value === undefined || typeof value === type || (nullable && value === null);
-
-/** A text frame as a Protocal, or undefined when it is not one (binary, not JSON, wrong field types). */
-export function parseFrame(data: string | ArrayBuffer): ImFrame | undefined {
-  if (typeof data !== 'string') return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(value) || !Number.isInteger(value['type'])) return undefined;
-  const ok =
-    optional(value['dataContent'], 'string', true) &&
-    optional(value['from'], 'string') &&
-    optional(value['to'], 'string') &&
-    optional(value['fp'], 'string', true) &&
-    optional(value['QoS'], 'boolean') &&
-    optional(value['typeu'], 'number') &&
-    optional(value['sm'], 'number');
-  return ok ? (value as unknown as ImFrame) : undefined;
-}
-
-/** A framework payload inside `dataContent` (login response, error, kick-out, receipts). */
-export function parseContent(frame: ImFrame): Record<string, unknown> | undefined {
-  if (typeof frame.dataContent !== 'string') return undefined;
-  try {
-    const value: unknown = JSON.parse(frame.dataContent);
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Frames the client sends, as MobileIMSDK's clients write them. */
-export const clientFrames = {
-  login: (info: { loginUserId: string; loginToken: string; extra: string | null; firstLoginTime: number }) =>
-    encode({ type: imFrameTypes.login, dataContent: JSON.stringify(info), from: info.loginUserId, to: '0' }),
-  keepAlive: (from: string) => encode({ type: imFrameTypes.keepAlive, dataContent: '{}', from, to: '0' }),
-  logout: (from: string) => encode({ type: imFrameTypes.logout, from, to: '0' }),
-  data: (from: string, message: { to: string; content: string; fp: string; typeu: number }) =>
-    encode({
-      type: imFrameTypes.data,
-      dataContent: message.content,
-      from,
-      to: message.to,
-      fp: message.fp,
-      QoS: true,
-      typeu: message.typeu,
-    }),
-  /** `from` acknowledges `fp` to its sender `to`. */
-  ack: (from: string, to: string, fp: string) =>
-    encode({ type: imFrameTypes.ack, dataContent: fp, from, to }),
-  read: (from: string, conv: string, seq: number) =>
-    encode({ type: imFrameTypes.read, dataContent: JSON.stringify({ conv, seq }), from, to: '0' }),
-};
-
-function encode(frame: Protocal): string {
-  return JSON.stringify({ bridge: false, QoS: false, typeu: -1, sm: -1, ...frame });
-}
+/** A text frame as a Protocal, or undefined when it is not one (binary, not JSON, a key of the wrong type or too long). */
+export const parseFrame = (data: string | ArrayBuffer): ImFrame | undefined =>
+  typeof data === 'string' ? parseText(data) : undefined;
 
 /** UTF-8 length of a string (the server's frame limit is in bytes). */
 export function utf8Length(text: string): number {
