@@ -70,6 +70,11 @@ export const imHutongCodes = {
   refused: 1403,
   /** Data: not stored (store unavailable); the client's resend will try again. */
   notAccepted: 1503,
+  /**
+   * Data: not taken now, the server is behind (backpressure). The error's content carries
+   * `retryAfterMs`: the client waits that long before it sends again.
+   */
+  busy: 1504,
 } as const;
 
 /**

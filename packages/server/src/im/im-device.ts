@@ -38,6 +38,13 @@ export class ImDevice {
   checking = false;
   /** The login is bound to a session (its verdict had `expiresAt`): a logout of all the user's sessions ends it. */
   readonly sessionBound: boolean;
+  /**
+   * The device's ACK round trip (RFC 6298's smoothed estimate and variation, ms), from messages
+   * acknowledged on their first write (Karn: a resent one says nothing about the round trip).
+   * Undefined until the first sample.
+   */
+  srtt: number | undefined;
+  rttvar = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -69,15 +76,37 @@ export class ImDevice {
    * An acknowledgement of `key`: true when it names a message in flight to this device. The
    * cursor moves over every acknowledged number that follows it without a gap.
    */
-  acknowledge(key: string): InFlight | undefined {
+  acknowledge(key: string, now = Date.now()): InFlight | undefined {
     const entry = this.inFlight.get(key);
     if (!entry) return undefined;
     this.inFlight.delete(key);
+    if (entry.tries === 0) this.#sample(now - entry.sentAt);
     this.#acked.add(entry.iseq);
     while (this.#acked.has(this.cursor + 1)) {
       this.cursor += 1;
       this.#acked.delete(this.cursor);
     }
     return entry;
+  }
+
+  /**
+   * How long a message written to this device waits for its ACK before it is written again: the
+   * measured round trip plus four deviations (RFC 6298), never less than `floorMs` (the hub's
+   * `resendMs`), doubled for each resend already made, at most `ceilingMs`. A device behind a
+   * queue that grows gets fewer resends, not a duplicate of everything queued.
+   */
+  resendAfter(tries: number, floorMs: number, ceilingMs: number): number {
+    const rto = this.srtt === undefined ? floorMs : Math.max(floorMs, this.srtt + 4 * this.rttvar);
+    return Math.min(ceilingMs, rto * 2 ** tries);
+  }
+
+  #sample(rtt: number): void {
+    if (this.srtt === undefined) {
+      this.srtt = rtt;
+      this.rttvar = rtt / 2;
+      return;
+    }
+    this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - rtt);
+    this.srtt = 0.875 * this.srtt + 0.125 * rtt;
   }
 }

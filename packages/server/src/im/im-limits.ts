@@ -18,6 +18,20 @@ export const imLimitDefaults = {
   maxDevicesPerUser: 10,
   /** Read receipts (type 61) per connection per second, bursts of twice that (then 1430). */
   maxReadsPerSecond: 10,
+  /**
+   * Frames one connection may have waiting for their turn (data, logins, logouts: ACKs and
+   * receipts do not wait), in bytes. A data frame past it is refused with 1504 (busy, send again
+   * later); anything else closes the connection (imCloseCodes.slowConsumer). 1 MiB: about 5,000
+   * short messages, 16 of the largest.
+   */
+  maxQueuedBytes: 1024 * 1024,
+  /**
+   * Data frames waiting for the store on this node at once; past it they are refused with 1504 and
+   * a `retryAfterMs` (backpressure), instead of a queue that grows until clients time out.
+   */
+  maxPendingAccepts: 4096,
+  /** The longest a device's resend time grows to (it follows the device's ACK round trip). */
+  maxResendMs: 60_000,
 } as const;
 
 /**

@@ -34,8 +34,13 @@ export interface ImHubOptions {
   idleSeconds?: number;
   /** One connection per user, as MobileIMSDK (default: one per device, devices named in `extra`). */
   singleDevice?: boolean;
-  /** Resend an unacknowledged message after this long. Default 3000 ms. */
+  /**
+   * Resend an unacknowledged message after this long at least. Default 3000 ms. A device's resend
+   * time follows its measured ACK round trip above that (RFC 6298) and doubles with each resend,
+   * up to `maxResendMs` (default 60 s).
+   */
   resendMs?: number;
+  maxResendMs?: number;
   /** Resends per message per connection; then it waits for the device's next login. Default 3. */
   maxResends?: number;
   /** Messages a device is sent per backlog page. Default 200. */
@@ -52,6 +57,10 @@ export interface ImHubOptions {
   maxBufferedBytes?: number;
   /** Devices of one user on this node; a login of one more is refused (1028). Default 10. */
   maxDevicesPerUser?: number;
+  /** Bytes of frames one connection may have queued; a data frame past it is refused with 1504. Default 1 MiB. */
+  maxQueuedBytes?: number;
+  /** Data frames waiting for the store on this node; past it they are refused with 1504. Default 4096. */
+  maxPendingAccepts?: number;
   hooks?: ImHooks;
   logger?: Logger;
   /** Every error frame sent to a client (metrics): MobileIMSDK's code and the message. */
@@ -87,6 +96,7 @@ export function resolveOptions(options: ImHubOptions): ResolvedOptions {
     idleSeconds: options.idleSeconds ?? 20,
     singleDevice: options.singleDevice ?? false,
     resendMs: options.resendMs ?? 3000,
+    maxResendMs: options.maxResendMs ?? imLimitDefaults.maxResendMs,
     maxResends: options.maxResends ?? 3,
     backlogPage: options.backlogPage ?? 200,
     maxMessagesPerSecond: options.maxMessagesPerSecond ?? 50,
@@ -95,5 +105,7 @@ export function resolveOptions(options: ImHubOptions): ResolvedOptions {
     preLoginPerSecond: options.preLoginPerSecond ?? imLimitDefaults.preLoginPerSecond,
     maxBufferedBytes: options.maxBufferedBytes ?? imLimitDefaults.maxBufferedBytes,
     maxDevicesPerUser: options.maxDevicesPerUser ?? imLimitDefaults.maxDevicesPerUser,
+    maxQueuedBytes: options.maxQueuedBytes ?? imLimitDefaults.maxQueuedBytes,
+    maxPendingAccepts: options.maxPendingAccepts ?? imLimitDefaults.maxPendingAccepts,
   };
 }

@@ -1,15 +1,16 @@
 /**
  * Chaos: 20 users on 2 IM nodes over Redis exchange 10,000 messages while sockets are killed at
  * random, some users go away and come back, and one node restarts. The clients here are raw
- * MobileIMSDK speakers with the minimum a reliable client needs (resend what was not accepted,
- * acknowledge what arrives, drop duplicates by sid), so this tests the server's guarantee: every
- * accepted message reaches its recipient exactly once, in conversation order.
+ * MobileIMSDK speakers with the minimum a reliable client needs (resend what was not accepted at
+ * each login, and after `retryAfterMs` what the server refused as busy; acknowledge what arrives;
+ * drop duplicates by sid), so this tests the server's guarantee: every accepted message reaches its
+ * recipient exactly once, in conversation order.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { until } from '@hutong/core/testing';
-import { imTypes } from '@hutong/protocol/im';
+import { imHutongCodes, imTypes } from '@hutong/protocol/im';
 import WebSocket from 'ws';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
 import { RedisBroker } from '../../src/brokers/redis-broker.js';
@@ -39,6 +40,8 @@ class ChaosClient {
   readonly seen = new Set<number>();
   duplicates = 0;
   logins = 0;
+  /** Data frames the server refused as busy (1504, backpressure) and this client sent again. */
+  busy = 0;
 
   constructor(
     readonly userId: string,
@@ -110,6 +113,18 @@ class ChaosClient {
         this.seen.add(f['sid']);
         this.received.push({ sid: f['sid'], conv: f['conv'], seq: f['seq'] });
       }
+    } else if (f['type'] === imTypes.error && this.outbox.has(f['fp'])) {
+      const { errorCode, retryAfterMs } = JSON.parse(f['dataContent']) as {
+        errorCode: number;
+        retryAfterMs?: number;
+      };
+      if (errorCode !== imHutongCodes.busy) return;
+      this.busy += 1;
+      const fp = f['fp'] as string;
+      setTimeout(() => {
+        const m = this.outbox.get(fp);
+        if (m && this.ws === ws) this.#data(ws, fp, m.to, m.text);
+      }, retryAfterMs ?? 1000);
     } else if (f['type'] === imTypes.kickout) {
       // A stale connection of ours was replaced: the new one carries on.
     }
@@ -201,9 +216,10 @@ describe('IM chaos: 2 nodes over Redis, random kills, a restart, users away', { 
     const delivered = clients.reduce((sum, c) => sum + c.received.length, 0);
     const duplicates = clients.reduce((sum, c) => sum + c.duplicates, 0);
     const logins = clients.reduce((sum, c) => sum + c.logins, 0);
+    const busy = clients.reduce((sum, c) => sum + c.busy, 0);
     console.log(
       `IM chaos: ${MESSAGES} sent, ${accepted} accepted, ${delivered} delivered once, ${duplicates} duplicates dropped by sid, ` +
-        `${kills} sockets killed, ${aways} users away, 1 node restart, ${logins} logins`,
+        `${kills} sockets killed, ${aways} users away, 1 node restart, ${logins} logins, ${busy} refused as busy and sent again`,
     );
     assert.equal(accepted, MESSAGES, 'every message was eventually accepted');
     for (const c of clients) {

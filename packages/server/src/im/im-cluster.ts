@@ -1,0 +1,58 @@
+import type { Broker, ImSignal } from '@hutong/core';
+import type { Logger } from 'pino';
+import type { ImStats } from './im-stats.js';
+
+/** What the IM hub needs of the broker: presence of users' devices, and signals between nodes. */
+export type ImBroker = Pick<Broker, 'nodeId' | 'enter' | 'leave' | 'whereAre' | 'signal' | 'onSignals'>;
+
+/**
+ * The IM hub's side of the cluster: it says where this node has users (presence), and tells the
+ * nodes holding devices of some users what happened (signals). Every call is fire-and-forget: a
+ * broker that fails costs a count and a warning, never a message — what a device elsewhere missed
+ * is in its inbox and comes with its next sync or login. Without a broker (one node) all are no-ops.
+ */
+export class ImCluster {
+  constructor(
+    private readonly broker: ImBroker | undefined,
+    private readonly stats: ImStats,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  /** Receives what other nodes signal to this one. */
+  listen(onSignals: (signals: ImSignal[]) => void): void {
+    this.broker?.onSignals(onSignals);
+  }
+
+  enter(userId: string): void {
+    this.#call('im enter', (broker) => broker.enter(userId));
+  }
+
+  leave(userId: string): void {
+    this.#call('im leave', (broker) => broker.leave(userId));
+  }
+
+  /** Signals for the users' devices on other nodes (found through the broker's presence). */
+  toOthers(userIds: readonly string[], signalsFor: (userId: string) => ImSignal[]): void {
+    if (userIds.length === 0) return;
+    this.#call('im routing', async (broker) => {
+      const byNode = new Map<string, ImSignal[]>();
+      for (const [userId, nodes] of await broker.whereAre(userIds)) {
+        for (const node of nodes) {
+          if (node === broker.nodeId) continue;
+          const signals = byNode.get(node);
+          if (signals) signals.push(...signalsFor(userId));
+          else byNode.set(node, signalsFor(userId));
+        }
+      }
+      await Promise.all([...byNode].map(([node, signals]) => broker.signal(node, signals)));
+    });
+  }
+
+  #call(what: string, fn: (broker: ImBroker) => Promise<unknown>): void {
+    if (!this.broker) return;
+    fn(this.broker).catch((err: unknown) => {
+      this.stats.brokerErrors += 1;
+      this.logger?.warn({ err }, `${what} failed; devices elsewhere catch up at their next login`);
+    });
+  }
+}
