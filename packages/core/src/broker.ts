@@ -17,38 +17,35 @@ export type ImSignal =
   | { kind: 'login'; userId: string; device: string; firstLoginTime: number; clientFirstLoginTime: number }
   | { kind: 'logout'; userId: string; session?: string };
 
+/*
+ * The cluster seam, one interface per concern, so each user takes only what it uses: the tunnel
+ * server `TunnelDirectory & PacketBus`, the IM hub `Presence & SignalBus`, the dashboard
+ * `NodeReports`. `Broker` is all of them on one backend: what an implementation provides.
+ *
+ * Common to every interface: a node is live while it keeps heartbeating; one that stops (crash,
+ * partition) is gone for the others within the node TTL (`nodeTtlMs`; an in-process bus knows at
+ * once). While the backend is down, calls reject with `ERR_STORE_UNAVAILABLE`, and they work again
+ * by themselves once it returns, without a restart.
+ */
+
 /**
- * The cluster seam: where each tunnel lives, and how pushes reach the node that holds it; where
- * each IM user has devices, and how IM signals reach those nodes.
+ * Where each tunnel lives, and the hand-over of tunnels allocated on one node whose socket the load
+ * balancer sends to another.
  *
  * Guarantees:
+ * - Once `register` resolves, `locate` on any node finds the tunnel on this node (no delay).
  * - `locate` answers only for tunnels registered by nodes that are alive; a node that stops
- *   heartbeating (crash, partition) stops owning its tunnels within `nodeTtlMs`, so its tunnels
- *   read as unknown — no ghosts.
- * - `send` to one node and `publish` to all are at-most-once and keep the order of one sender's
- *   calls; a node receives its own `publish` too.
- * - While the backend is down, calls reject with `ERR_STORE_UNAVAILABLE`; local delivery does not
- *   depend on the broker, and cross-node delivery resumes by itself when it returns.
+ *   heartbeating stops owning its tunnels within `nodeTtlMs`, so they read as unknown — no ghosts.
+ * - `claim` is atomic: of the nodes claiming one offer, one gets its spec; later claims get none.
  */
-export interface Broker {
+export interface TunnelDirectory {
   readonly nodeId: string;
-  /** Starts receiving: `deliver` gets every packet sent to this node or published to all. */
-  start(deliver: (packets: RoutedPacket[]) => void): Promise<void>;
+  /** This node holds `tunnelId` from now on (in place of any node that held it before). */
   register(tunnelId: string): Promise<void>;
+  /** This node no longer holds `tunnelId`. */
   unregister(tunnelId: string): Promise<void>;
   /** Owner node per tunnel id, for the ids that are registered on a live node. */
   locate(tunnelIds: readonly string[]): Promise<Map<string, string>>;
-  send(nodeId: string, packets: RoutedPacket[]): Promise<void>;
-  publish(packets: RoutedPacket[]): Promise<void>;
-  /** IM presence: this node holds a device of `userId`, until `leave`. */
-  enter(userId: string): Promise<void>;
-  leave(userId: string): Promise<void>;
-  /** The live nodes holding devices of each user (users with none are left out). */
-  whereAre(userIds: readonly string[]): Promise<Map<string, string[]>>;
-  /** IM signals to one node, at most once, in order per sender. */
-  signal(nodeId: string, signals: ImSignal[]): Promise<void>;
-  /** Receives the IM signals sent to this node (set before or after `start`). */
-  onSignals(listener: (signals: ImSignal[]) => void): void;
   /**
    * A tunnel allocated here but not yet connected, which any node may take over when the load
    * balancer sends its socket elsewhere: `spec` says how to rebuild its receiver. Kept `ttlMs`.
@@ -62,11 +59,90 @@ export interface Broker {
    * Absent: assume there are others.
    */
   alone?(): boolean;
-  /** Resolves when the backend answers (readiness); rejects with ERR_STORE_UNAVAILABLE otherwise. */
-  ping(): Promise<void>;
-  /** Shares this node's latest stats (JSON; the dashboard), replacing its previous report. */
+}
+
+/**
+ * How pushes reach other nodes: to the node holding a tunnel (`send`), or to every node (`publish`,
+ * room broadcasts).
+ *
+ * Guarantees:
+ * - `send` and `publish` are at-most-once and keep the order of one sender's calls; a node
+ *   receives its own `publish` too. Packets for a node that is gone are dropped, without an error.
+ * - Delivery is asynchronous: `deliver` never runs inside `send` or `publish`.
+ * - Local delivery does not depend on the bus: while its backend is down only the cross-node part
+ *   fails, and it resumes by itself when the backend returns.
+ */
+export interface PacketBus {
+  readonly nodeId: string;
+  /** Starts receiving: `deliver` gets every packet sent to this node or published to all. */
+  start(deliver: (packets: RoutedPacket[]) => void): Promise<void>;
+  send(nodeId: string, packets: RoutedPacket[]): Promise<void>;
+  publish(packets: RoutedPacket[]): Promise<void>;
+}
+
+/**
+ * IM presence: which nodes hold devices of each user. The IM hub asks for every message and
+ * receipt, so an implementation may answer `whereAre` from a local view that the other nodes' news
+ * keeps up to date.
+ *
+ * Guarantees:
+ * - Presence is per node, not counted: `enter` again changes nothing, one `leave` undoes it.
+ * - A node's own `enter` and `leave` show in its next `whereAre`. The other nodes see them within
+ *   the bus's delivery time (eventually, not at once): an answer may be that stale, or stale up to
+ *   the implementation's cache lifetime if its backend lost news without dropping the connection.
+ *   Callers must be safe with that: the IM hub keeps what it did not deliver in the inbox, and a
+ *   device catches up at its next login or sync.
+ * - Of two nodes that enter one user at the same time, each then asking `whereAre` about them (even
+ *   before its `enter` resolved), one at least sees the other: duplicate-login arbitration relies
+ *   on it.
+ * - `whereAre` lists live nodes only: one that stops heartbeating drops out within `nodeTtlMs`.
+ * - Users with devices on no live node are left out of the answer.
+ */
+export interface Presence {
+  readonly nodeId: string;
+  /** This node holds a device of `userId`, until `leave`. */
+  enter(userId: string): Promise<void>;
+  leave(userId: string): Promise<void>;
+  /** The live nodes holding devices of each user (users with none are left out). */
+  whereAre(userIds: readonly string[]): Promise<Map<string, string[]>>;
+}
+
+/**
+ * IM signals to the node holding a user's devices (found through `Presence`).
+ *
+ * Guarantees: at most once, in the order of one sender's calls; apart from push packets (a
+ * `PacketBus`'s `deliver` never gets them); signals for a node that is gone are dropped, without an
+ * error.
+ */
+export interface SignalBus {
+  signal(nodeId: string, signals: ImSignal[]): Promise<void>;
+  /** Receives the IM signals sent to this node (set before or after `start`). */
+  onSignals(listener: (signals: ImSignal[]) => void): void;
+}
+
+/**
+ * Each node's latest stats (the dashboard).
+ *
+ * Guarantees: a report replaces the node's previous one; `reports` lists live nodes only (a node
+ * that stops heartbeating drops out within `nodeTtlMs`), this one included once it reported.
+ */
+export interface NodeReports {
+  /** Shares this node's latest stats (JSON), replacing its previous report. */
   report(stats: string): Promise<void>;
   /** The latest report of every live node, this one included, by node id. */
   reports(): Promise<Map<string, string>>;
+}
+
+/**
+ * Every part of the cluster seam on one backend, with readiness and shutdown: what a broker
+ * implements (LocalBroker, IpcBroker, RedisBroker) and `createHutong` hands to its users, each of
+ * which keeps to the part it needs. The shared suite `brokerSuite` (`@hutong/core/testing`) holds
+ * an implementation to every guarantee above.
+ */
+export interface Broker extends TunnelDirectory, PacketBus, Presence, SignalBus, NodeReports {
+  readonly nodeId: string;
+  /** Resolves when the backend answers (readiness); rejects with ERR_STORE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  /** Leaves the cluster: this node's tunnels, presence and report are gone for the others. */
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * history (ten minutes by default), so any node's dashboard shows the whole cluster.
  */
 
-import type { Broker } from '@hutong/core';
+import type { NodeReports } from '@hutong/core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ErrorLog } from './error-log.js';
@@ -55,7 +55,7 @@ export interface NodeStatsOptions {
   nodeId: string;
   registry: Registry;
   errors: ErrorLog;
-  broker: Broker;
+  broker: NodeReports;
   logger?: Logger;
   /** Default 2000 ms. */
   intervalMs?: number;

@@ -1,7 +1,9 @@
 import type {
   Broker,
+  PacketBus,
   RoomsResult,
   RoutedPacket,
+  TunnelDirectory,
   TunnelGrant,
   TunnelPort,
   TunnelReceiver,
@@ -9,6 +11,12 @@ import type {
 import type { RoomsRequest } from '@hutong/protocol';
 import type { Logger } from 'pino';
 import { TunnelHub, type TunnelHubOptions } from './tunnel-hub.js';
+
+/**
+ * What the tunnel server needs of the cluster: where tunnels live and how pushes cross nodes. The
+ * router owns its lifetime: `start` in `start`, `close` in `close`.
+ */
+export type TunnelBroker = TunnelDirectory & PacketBus & Pick<Broker, 'close'>;
 
 /** A room publish carries its origin so the sending node, which delivered locally, skips it. */
 type Published = RoutedPacket & { origin?: string };
@@ -26,7 +34,7 @@ export class TunnelRouter implements TunnelPort {
   readonly stats = { brokerErrors: 0, forwarded: 0, webhookRetries: 0, webhookDrops: 0 };
 
   constructor(
-    readonly broker: Broker,
+    readonly broker: TunnelBroker,
     hubOptions: TunnelHubOptions,
     private readonly logger?: Logger,
   ) {
