@@ -16,15 +16,32 @@
  * // brokerSuite('my broker', async () => ({ node: async () => ..., deathMs: 3000, close }));
  * ```
  *
+ * `brokerSuite` runs one suite per part of the cluster seam (broker.ts); an implementation of one
+ * part alone runs that part's: `directorySuite` (TunnelDirectory), `busSuite` (PacketBus),
+ * `presenceSuite` (Presence), `signalSuite` (SignalBus), `reportsSuite` (NodeReports).
+ *
  * Each suite takes `{ skip: 'reason' }` to skip loudly when its backend is not reachable.
  */
-export { type BrokerCluster, brokerSuite } from './broker-suite.js';
+export { brokerSuite } from './broker-suite.js';
+export { type BusCluster, busSuite } from './bus-suite.js';
 export { type Clock, ManualClock, systemClock } from './clock.js';
+export { type DirectoryCluster, directorySuite } from './directory-suite.js';
 export {
   type MessageStoreFactory,
   type MessageStoreUnderTest,
   messageStoreSuite,
 } from './message-store-suite.js';
+export { type PresenceCluster, presenceSuite } from './presence-suite.js';
+export { type ReportsCluster, reportsSuite } from './reports-suite.js';
 export { type StoreFactory, type StoreUnderTest, sessionStoreSuite } from './session-store-suite.js';
+export { type SignalCluster, signalSuite } from './signal-suite.js';
 export { handles, leaked, login, randomHex, sessionOf } from './store-fixtures.js';
+export {
+  type BrokerCluster,
+  type BusNodeUnderTest,
+  type ClusterUnderTest,
+  DELIVERY_MS,
+  type NodeUnderTest,
+  type SuiteOptions,
+} from './suite-cluster.js';
 export { type EventuallyOptions, eventually, type UntilOptions, until } from './until.js';
