@@ -3,6 +3,8 @@ import type { Broker, ImSignal, RoutedPacket } from '@hutong/core';
 import type { Redis } from 'ioredis';
 import { loadDriver } from '../drivers.js';
 import { guard } from '../stores/store-support.js';
+import { RedisNodeRoster } from './redis-node-roster.js';
+import { RedisPresence } from './redis-presence.js';
 
 export interface RedisBrokerOptions {
   url: string;
@@ -12,13 +14,17 @@ export interface RedisBrokerOptions {
   /** A node not heard from for this long owns nothing. Default 15 s; refreshed every third of it. */
   nodeTtlMs?: number;
   commandTimeoutMs?: number;
+  /** How long a user's cached presence is trusted before it is read again. Default 30 s. */
+  presenceCacheTtlMs?: number;
+  /** Users whose presence is cached, at most (the oldest read goes first). Default 100,000. */
+  presenceCacheMaxUsers?: number;
 }
 
 /**
  * Broker on Redis pub/sub. Keys: `P tunnel:<id>` → node id (kept a day at most, as a backstop),
- * `P node:<id>` with a TTL the node refreshes (liveness), `P imuser:<id>` a set of the nodes holding
- * that user's devices (a day at most; dead nodes are filtered by liveness). Channels: `P node:<id>`
- * for one node (a JSON array of push packets, or `{"im": [signals]}`), `P all` for everyone.
+ * `P stats:nodes` the nodes' reports, the nodes' liveness (redis-node-roster.ts) and IM presence
+ * (redis-presence.ts). Channels: `P node:<id>` for one node (a JSON array of push packets, or
+ * `{"im": [signals]}`), `P all` for everyone, `P presence` for presence news.
  * Commands fail fast while Redis is down; ioredis reconnects and resubscribes by itself.
  */
 export class RedisBroker implements Broker {
@@ -27,6 +33,8 @@ export class RedisBroker implements Broker {
   readonly #sub: Redis;
   readonly #prefix: string;
   readonly #ttl: number;
+  readonly #roster: RedisNodeRoster;
+  readonly #presence: RedisPresence;
   #heartbeat: NodeJS.Timeout | undefined;
   #onSignals: ((signals: ImSignal[]) => void) | undefined;
 
@@ -49,9 +57,19 @@ export class RedisBroker implements Broker {
     });
     this.#sub = new Redis(options.url, { ...common, enableOfflineQueue: true });
     for (const client of [this.#redis, this.#sub]) client.on('error', () => {});
+    const shared = { redis: this.#redis, prefix: this.#prefix, channel: `${this.#prefix}presence` };
+    this.#roster = new RedisNodeRoster({ ...shared, nodeId: this.nodeId, nodeTtlMs: this.#ttl });
+    this.#presence = new RedisPresence({
+      ...shared,
+      roster: this.#roster,
+      ...(options.presenceCacheTtlMs === undefined ? {} : { cacheTtlMs: options.presenceCacheTtlMs }),
+      ...(options.presenceCacheMaxUsers === undefined
+        ? {}
+        : { cacheMaxEntries: options.presenceCacheMaxUsers }),
+    });
   }
 
-  #key(kind: 'tunnel' | 'node' | 'imuser' | 'stats' | 'offer', id: string): string {
+  #key(kind: 'tunnel' | 'node' | 'stats' | 'offer', id: string): string {
     return `${this.#prefix}${kind}:${id}`;
   }
 
@@ -62,7 +80,8 @@ export class RedisBroker implements Broker {
   async start(deliver: (packets: RoutedPacket[]) => void): Promise<void> {
     await guard('redis', 'broker start', async () => {
       await Promise.all([this.#redis.connect(), this.#sub.connect()]);
-      this.#sub.on('message', (_channel: string, message: string) => {
+      this.#sub.on('message', (channel: string, message: string) => {
+        if (channel === this.#presence.channel) return; // the presence's (attach)
         try {
           const value = JSON.parse(message) as RoutedPacket[] | { im?: ImSignal[] };
           if (Array.isArray(value)) deliver(value);
@@ -72,15 +91,13 @@ export class RedisBroker implements Broker {
         }
       });
       await this.#sub.subscribe(this.#key('node', this.nodeId), this.#allChannel);
-      await this.#beat();
+      await this.#presence.attach(this.#sub);
+      await this.#roster.heartbeat();
+      await this.#roster.announce();
     });
     this.#heartbeat = setInterval(() => {
-      this.#beat().catch(() => {});
+      this.#roster.heartbeat().catch(() => {});
     }, this.#ttl / 3).unref();
-  }
-
-  #beat(): Promise<unknown> {
-    return this.#redis.set(this.#key('node', this.nodeId), String(Date.now()), 'PX', this.#ttl);
   }
 
   register(tunnelId: string): Promise<void> {
@@ -125,38 +142,16 @@ export class RedisBroker implements Broker {
   }
 
   enter(userId: string): Promise<void> {
-    return guard('redis', 'im enter', async () => {
-      const key = this.#key('imuser', userId);
-      await this.#redis.multi().sadd(key, this.nodeId).expire(key, 86_400).exec();
-    });
+    return guard('redis', 'im enter', () => this.#presence.enter(userId));
   }
 
   leave(userId: string): Promise<void> {
-    return guard('redis', 'im leave', async () => {
-      await this.#redis.srem(this.#key('imuser', userId), this.nodeId);
-    });
+    return guard('redis', 'im leave', () => this.#presence.leave(userId));
   }
 
+  /** From memory in the common case (redis-presence.ts); a miss costs one round trip. */
   whereAre(userIds: readonly string[]): Promise<Map<string, string[]>> {
-    return guard('redis', 'im presence', async () => {
-      const found = new Map<string, string[]>();
-      if (userIds.length === 0) return found;
-      const pipeline = this.#redis.pipeline();
-      for (const userId of userIds) pipeline.smembers(this.#key('imuser', userId));
-      const sets = ((await pipeline.exec()) ?? []).map(([err, nodes]) => {
-        if (err) throw err;
-        return nodes as string[];
-      });
-      const nodes = [...new Set(sets.flat())];
-      if (nodes.length === 0) return found;
-      const alive = await this.#redis.mget(nodes.map((n) => this.#key('node', n)));
-      const live = new Set(nodes.filter((_, i) => alive[i] !== null));
-      userIds.forEach((userId, i) => {
-        const here = (sets[i] ?? []).filter((n) => live.has(n));
-        if (here.length > 0) found.set(userId, here);
-      });
-      return found;
-    });
+    return guard('redis', 'im presence', () => this.#presence.whereAre(userIds));
   }
 
   signal(nodeId: string, signals: ImSignal[]): Promise<void> {
@@ -213,7 +208,8 @@ export class RedisBroker implements Broker {
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     await this.#redis.hdel(this.#key('stats', 'nodes'), this.nodeId).catch(() => {});
-    await this.#redis.del(this.#key('node', this.nodeId)).catch(() => {});
+    this.#presence.clear();
+    await this.#roster.depart().catch(() => {});
     this.#redis.disconnect();
     this.#sub.disconnect();
   }

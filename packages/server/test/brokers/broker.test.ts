@@ -92,7 +92,14 @@ brokerSuite(
       async node() {
         // Each node reaches Redis through its own proxy, so a crash can be played by cutting it.
         const proxy = await startTcpProxy(redis.url);
-        const broker = new RedisBroker({ url: proxy.url(redis.url), prefix, nodeTtlMs: 900 });
+        // A presence cache kept a minute: the suite's presence changes, awaited 2 s at most, are
+        // seen through the news, never by the cache expiring.
+        const broker = new RedisBroker({
+          url: proxy.url(redis.url),
+          prefix,
+          nodeTtlMs: 900,
+          presenceCacheTtlMs: 60_000,
+        });
         const inbox: RoutedPacket[][] = [];
         await broker.start((p) => inbox.push(p));
         nodes.push({ broker, proxy });
