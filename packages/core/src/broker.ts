@@ -5,14 +5,16 @@ export type RoutedPacket = PushPacket & { rooms?: readonly string[] };
 
 /**
  * What IM nodes tell each other: `inbox` — a user has inbox entries up to `iseq` (the node reads
- * them from the shared store and writes them to its devices of that user, in order); `frame` — a
+ * them from the shared store and writes them to its devices of that user, in order); with
+ * `message`, the entry `iseq` itself, ready to write (its frame and the key its ACK names): a
+ * device whose next entry it is gets it without a store read, any other reads its inbox; `frame` — a
  * ready frame for every device of a user there (delivery receipts); `login` — a device of the user
  * logged in elsewhere (duplicate-login arbitration); `logout` — a session of the user was logged
  * out: close the connections logged in with it (`session`: a SHA-256 of its token, never the token;
  * absent: every session of the user).
  */
 export type ImSignal =
-  | { kind: 'inbox'; userId: string; iseq: number }
+  | { kind: 'inbox'; userId: string; iseq: number; message?: { frame: string; key: string } }
   | { kind: 'frame'; userId: string; frame: string }
   | { kind: 'login'; userId: string; device: string; firstLoginTime: number; clientFirstLoginTime: number }
   | { kind: 'logout'; userId: string; session?: string };

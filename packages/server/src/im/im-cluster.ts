@@ -1,9 +1,9 @@
-import type { Broker, ImSignal } from '@hutong/core';
+import type { ImSignal, Presence, SignalBus } from '@hutong/core';
 import type { Logger } from 'pino';
 import type { ImStats } from './im-stats.js';
 
 /** What the IM hub needs of the broker: presence of users' devices, and signals between nodes. */
-export type ImBroker = Pick<Broker, 'nodeId' | 'enter' | 'leave' | 'whereAre' | 'signal' | 'onSignals'>;
+export type ImBroker = Presence & SignalBus;
 
 /**
  * The IM hub's side of the cluster: it says where this node has users (presence), and tells the

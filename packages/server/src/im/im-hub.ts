@@ -9,7 +9,6 @@ import {
   type Protocal,
   serverFrames,
 } from '@hutong/protocol/im';
-import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { SendBudget } from '../http/send-budget.js';
 import { arbitrateRemote } from './im-arbitration.js';
@@ -226,7 +225,11 @@ export class ImHub {
       const devices = [...this.#registry.devicesOf(signal.userId).values()];
       switch (signal.kind) {
         case 'inbox':
-          for (const device of devices) if (signal.iseq >= device.next) void this.#delivery.sync(device);
+          for (const device of devices) {
+            if (signal.message)
+              this.#delivery.live(device, signal.iseq, signal.message.frame, signal.message.key);
+            else if (signal.iseq >= device.next) void this.#delivery.sync(device);
+          }
           break;
         case 'frame':
           for (const device of devices) this.#output.text(device.ws, signal.frame);

@@ -147,9 +147,15 @@ export class MessageIntake {
         }
         return { userId, online: devices.size > 0 };
       });
+      // Other nodes get the entry itself: a device there whose next entry it is needs no store read.
       const positions = new Map(accepted.inbox.map((entry) => [entry.userId, entry.iseq]));
       cluster.toOthers([...positions.keys()], (userId) => [
-        { kind: 'inbox', userId, iseq: positions.get(userId)! },
+        {
+          kind: 'inbox',
+          userId,
+          iseq: positions.get(userId)!,
+          message: { frame: dataFrame(message, userId), key },
+        },
       ]);
       hooks.afterForward?.(message, reached);
     } catch (err) {

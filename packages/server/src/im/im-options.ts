@@ -1,5 +1,5 @@
 /** The ImHub's options, hooks and login verdicts, with their defaults (docs/im.md). */
-import type { Broker, MessageStore, StoredMessage } from '@hutong/core';
+import type { MessageStore, Presence, SignalBus, StoredMessage } from '@hutong/core';
 import { IM_SERVER, IM_UNSET } from '@hutong/protocol/im';
 import type { Logger } from 'pino';
 import { imLimitDefaults } from './im-limits.js';
@@ -69,7 +69,7 @@ export interface ImHubOptions {
    * The cluster: presence of users' devices and signals between nodes. Every node must share one
    * MessageStore (MySQL or PostgreSQL); a node reads other nodes' messages from it.
    */
-  broker?: Broker;
+  broker?: Presence & SignalBus;
 }
 
 /** User ids name conversations (`c:<a>|<b>`) and must not look like a group (`g:…`) or the server. */

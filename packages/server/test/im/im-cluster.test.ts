@@ -116,8 +116,17 @@ describe('IM cluster: three nodes in process (createCluster, one LocalBus)', () 
   );
 });
 
+/** Counts inbox reads: a message signalled to another node with its frame needs none there. */
+class CountingStore extends SqliteMessageStore {
+  inboxReads = 0;
+  override pending(...args: Parameters<SqliteMessageStore['pending']>) {
+    this.inboxReads += 1;
+    return super.pending(...args);
+  }
+}
+
 describe('IM cluster: three nodes over Redis', { skip: redis.skip }, () => {
-  const store = new SqliteMessageStore({ file: ':memory:' });
+  const store = new CountingStore({ file: ':memory:' });
   const prefix = `hutong-test:${uniqueSuffix()}:`;
   let nodes: { im: Awaited<ReturnType<typeof startIm>>; broker: RedisBroker }[];
   before(async () => {
@@ -135,6 +144,27 @@ describe('IM cluster: three nodes over Redis', { skip: redis.skip }, () => {
       await broker.close();
     }
     await store.close();
+  });
+
+  test('a message for a device on another node travels with its signal: no inbox read there', async () => {
+    const sender = (await online(nodes[0]!.im.url, 'fran')).client;
+    const receiver = (await online(nodes[1]!.im.url, 'gus')).client;
+    await until(() => nodes[0]!.broker.whereAre(['gus']).then((m) => m.has('gus')), 'gus seen from node 1');
+    const reads = store.inboxReads;
+    for (let i = 1; i <= 20; i += 1) sender.say('fran', 'gus', `m${i}`, `f${i}`);
+    const got: string[] = [];
+    for (let i = 1; i <= 20; i += 1) {
+      const frame = await receiver.next(isData, `message ${i}`);
+      got.push(frame['dataContent']);
+      receiver.ack(frame);
+    }
+    assert.deepEqual(
+      got,
+      Array.from({ length: 20 }, (_, i) => `m${i + 1}`),
+    );
+    assert.equal(store.inboxReads, reads, 'delivered from the signals alone');
+    sender.ws.close();
+    receiver.ws.close();
   });
 
   imClusterTests(
