@@ -398,6 +398,36 @@ describe('ImClient against an IM server that misbehaves', () => {
     client.close();
   });
 
+  test('server busy (1504 + fp + retryAfterMs): waits what the server asked, then resends with the same fp', async () => {
+    let busy = true;
+    server.use((frame, reply, ws) => {
+      if (frame.type === 2 && busy) {
+        busy = false;
+        reply({
+          type: 52,
+          from: '0',
+          fp: frame.fp,
+          dataContent: JSON.stringify({ errorCode: 1504, errorMsg: 'server busy', retryAfterMs: 400 }),
+        });
+      } else standard(frame, reply, ws);
+    });
+    const { im: client } = im({ resendAfterMs: 10_000 });
+    const errors: unknown[] = [];
+    client.on('error', (e) => errors.push(e));
+    await client.connect();
+    const started = Date.now();
+    const sent = await client.send('u2', 'later', { fp: 'busy-1' });
+    const waited = Date.now() - started;
+    assert.equal(sent.fp, 'busy-1');
+    assert.ok(waited >= 380 && waited < 2000, `waited ${waited} ms for the 400 ms asked`);
+    assert.deepEqual(
+      server.frames.filter((f) => f.type === 2).map((f) => f.fp),
+      ['busy-1', 'busy-1'],
+    );
+    assert.deepEqual(errors, [{ code: 1504, message: 'server busy' }]);
+    client.close();
+  });
+
   test('never acknowledged: resent with the same fp, then messagesLost; waiting offline is not lost', async () => {
     server.use((frame, reply, ws) => {
       if (frame.type !== 2) standard(frame, reply, ws);

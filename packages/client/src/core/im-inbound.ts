@@ -58,11 +58,12 @@ export class ImInbound {
         return true;
       }
       case imFrameTypes.error: {
-        const { errorCode, errorMsg } = content();
+        const { errorCode, errorMsg, retryAfterMs } = content();
         if (typeof errorCode !== 'number') return false;
         // Hutong names the message in `fp`; older servers put it in `errorMsg`.
         const named = typeof frame.fp === 'string' ? frame.fp : typeof errorMsg === 'string' ? errorMsg : '';
-        this.#error(errorCode, named, typeof errorMsg === 'string' ? errorMsg : '');
+        const wait = typeof retryAfterMs === 'number' && retryAfterMs > 0 ? retryAfterMs : undefined;
+        this.#error(errorCode, named, typeof errorMsg === 'string' ? errorMsg : '', wait);
         return true;
       }
       case imFrameTypes.echoResponse:
@@ -116,10 +117,12 @@ export class ImInbound {
     return true;
   }
 
-  /** Type 52: 1429 slows the sender down; 1403 naming an fp of ours refuses that message. */
-  #error(code: number, fpNamed: string, message: string): void {
+  /** Type 52: 1429 and 1504 slow the sender down; 1403 naming an fp of ours refuses that message. */
+  #error(code: number, fpNamed: string, message: string, retryAfterMs: number | undefined): void {
     const { outbox, sender, dispatch } = this.#context;
-    if (code === imCodes.rateLimited) sender.throttle();
+    // Too fast (1429) or the server is behind (1504: backpressure, with how long to wait).
+    if (code === imCodes.rateLimited) sender.throttle(1000);
+    else if (code === imCodes.busy) sender.throttle(retryAfterMs ?? 1000);
     else if (code === imCodes.refused) {
       const error = new ImError(imErrorTypes.refused, 'the server refused the message', { code });
       for (const { fp, to, content, typeu } of outbox.fail([fpNamed], error)) {

@@ -69,9 +69,12 @@ export class ImSender {
     this.#tickTimer = undefined;
   }
 
-  /** The server refused frames for their rate (1429): wait a second, then resend what it has not acknowledged. */
-  throttle(): void {
-    this.#pausedUntil = Date.now() + 1000;
+  /**
+   * The server refused frames for their rate (1429) or because it is behind (1504): wait `ms` (a
+   * second, or what the server asked, at most 30 s), then resend what it has not acknowledged.
+   */
+  throttle(ms: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + Math.min(ms, 30_000));
     for (const entry of this.#outbox.entries()) if (entry.sentOn === this.#login) entry.sentOn = undefined;
     this.flush();
   }

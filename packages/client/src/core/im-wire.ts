@@ -29,7 +29,8 @@ export const imFrameTypes = {
  * 1025 the token is not a live session (log in again), 1026 it is another user's, 1027 the server
  * could not check it now, 1028 too many devices of the user connected; 1403 refused by the business
  * side, 1429 over the per-connection rate, 1430 too many read receipts (that one was not kept), 1503
- * not stored now (a resend tries again). Errors about a message name it in `fp`.
+ * not stored now (a resend tries again), 1504 the server is behind (the client waits the error's
+ * `retryAfterMs`, then resends). Errors about a message name it in `fp`.
  */
 export const imCodes = { ...imErrorCodes, ...imHutongCodes } as const;
 
