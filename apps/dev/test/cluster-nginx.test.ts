@@ -2,7 +2,8 @@
  * The production shape, tested: three `hutong start` processes sharing PostgreSQL and Redis behind
  * nginx (round robin, no affinity), started by scripts/cluster.ts. A business server runs a chat
  * room through the Wafer tunnel API; users chat in it and exchange IM messages while one node is
- * drained (SIGTERM) and restarted and another is killed (SIGKILL) and restarted. Every IM message
+ * drained (SIGTERM) and restarted and another is killed (SIGKILL) in the middle of a burst and
+ * restarted. Every IM message
  * the server accepted arrives exactly once, in order; every chat line the business side
  * acknowledged was received by it; every client ends connected. The numbers are printed.
  */
@@ -146,6 +147,15 @@ describe('a 3-node cluster behind nginx: drain, restart, SIGKILL', { skip }, () 
 
     const acked: string[] = [];
     let chatFailures = 0;
+    // A burst (no pause between rounds) the orchestration asks for; `midBurst` resolves halfway.
+    let burst = 0;
+    let halfway = () => {};
+    const midBurst = new Promise<void>((resolve) => {
+      halfway = resolve;
+    });
+    const askBurst = () => {
+      burst = 40;
+    };
     const traffic = (async () => {
       const sends: Promise<unknown>[] = [];
       for (let n = 0; n < MESSAGES; n += 1) {
@@ -160,16 +170,24 @@ describe('a 3-node cluster behind nginx: drain, restart, SIGKILL', { skip }, () 
             },
           );
         }
-        await sleep(40);
+        if (burst > 0) {
+          burst -= 1;
+          if (burst === 20) halfway();
+          await sleep(0);
+        } else await sleep(40);
       }
+      halfway(); // the traffic ended before the burst's middle: do not wait for it
       return Promise.all(sends);
     })();
 
-    // Meanwhile: drain node 1 and bring it back; kill node 2 and bring it back.
+    // Meanwhile: drain node 1 and bring it back; kill node 2 in the middle of a burst (accepts
+    // in flight in its group commit) and bring it back.
     await sleep(1200);
     const drained = await cluster.drain(0);
     await cluster.restart(0);
-    await sleep(500);
+    await sleep(300);
+    askBurst();
+    await midBurst;
     await cluster.kill(1);
     await sleep(800);
     await cluster.restart(1);
