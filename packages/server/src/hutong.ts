@@ -297,6 +297,8 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     idleSeconds: config.im.idleSeconds,
     maxDevicesPerUser: config.im.maxDevicesPerUser,
     maxBufferedBytes: config.im.maxBufferedBytes,
+    maxQueuedBytes: config.im.maxQueuedBytes,
+    maxPendingAccepts: config.im.maxPendingAccepts,
     singleDevice: config.im.singleDevice,
     ...(options.imMaxMessagesPerSecond === undefined
       ? {}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config/config.js';
+import { imLimitDefaults } from '../src/im/im-limits.js';
 
 const base = { HUTONG_APPID: 'wx1', HUTONG_APP_SECRET: 's1', HUTONG_TUNNEL_SIGNATURE_KEY: 'k' };
 
@@ -93,5 +94,21 @@ test('a ConfigError about a secret-bearing key does not echo its value', () => {
   assert.throws(
     () => loadConfig({ HUTONG_APPS: 'wxA:topsecret-value,broken', HUTONG_TUNNEL_SIGNATURE_KEY: 'k' }),
     (error: unknown) => error instanceof ConfigError && !error.message.includes('topsecret-value'),
+  );
+});
+
+test('IM backpressure limits: defaults from the hub, variables, and a floor', () => {
+  const defaults = loadConfig({ ...base });
+  assert.equal(defaults.im.maxQueuedBytes, imLimitDefaults.maxQueuedBytes);
+  assert.equal(defaults.im.maxPendingAccepts, imLimitDefaults.maxPendingAccepts);
+  const set = loadConfig({
+    ...base,
+    HUTONG_IM_MAX_QUEUED_BYTES: '200000',
+    HUTONG_IM_MAX_PENDING_ACCEPTS: '64',
+  });
+  assert.deepEqual([set.im.maxQueuedBytes, set.im.maxPendingAccepts], [200_000, 64]);
+  assert.throws(
+    () => loadConfig({ ...base, HUTONG_IM_MAX_QUEUED_BYTES: '1000' }),
+    (e: unknown) => e instanceof ConfigError && /HUTONG_IM_MAX_QUEUED_BYTES/.test(e.message),
   );
 });

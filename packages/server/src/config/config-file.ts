@@ -101,6 +101,16 @@ export const configKeys: Record<string, readonly [env: string, leaf: Leaf, doc: 
     'integer',
     'bytes queued for one IM socket before it is closed as a slow consumer (default 1 MiB)',
   ],
+  'im.maxQueuedBytes': [
+    'HUTONG_IM_MAX_QUEUED_BYTES',
+    'integer',
+    'bytes of frames one IM connection may have waiting; more data gets 1504 (default 1 MiB)',
+  ],
+  'im.maxPendingAccepts': [
+    'HUTONG_IM_MAX_PENDING_ACCEPTS',
+    'integer',
+    'IM messages waiting for the store on a node; more get 1504 (default 4096)',
+  ],
   'im.singleDevice': ['HUTONG_IM_SINGLE_DEVICE', 'boolean', 'one IM connection per user'],
   'im.webhook.url': ['HUTONG_IM_WEBHOOK_URL', 'string', "the business server's IM webhook"],
   'im.webhook.verify': ['HUTONG_IM_WEBHOOK_VERIFY', 'boolean', 'ask the webhook to verify IM logins'],

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { AppCredentials } from '@hutong/core';
 import { addressList } from '../http/address-list.js';
+import { imLimitDefaults } from '../im/im-limits.js';
 import type { SessionStoreOptions } from '../stores/index.js';
 import { tunnelHubDefaults } from '../tunnel/tunnel-hub-options.js';
 
@@ -75,6 +76,10 @@ export interface HutongConfig {
     maxDevicesPerUser: number;
     /** Bytes queued for one IM socket before it is closed as a slow consumer (4008). */
     maxBufferedBytes: number;
+    /** Bytes of frames one IM connection may have waiting their turn; more data gets 1504. */
+    maxQueuedBytes: number;
+    /** IM messages waiting for the store on this node; more get 1504 (backpressure). */
+    maxPendingAccepts: number;
     /** The business server's IM webhook (split mode), and which answers Hutong waits for. */
     webhook: { url: string; verify: boolean; filter: boolean } | undefined;
   };
@@ -374,6 +379,8 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
       singleDevice: bool(env, 'HUTONG_IM_SINGLE_DEVICE', false),
       maxDevicesPerUser: int(env, 'HUTONG_IM_MAX_DEVICES', 10, 1),
       maxBufferedBytes: int(env, 'HUTONG_IM_MAX_BUFFERED_BYTES', 1024 * 1024, 64 * 1024),
+      maxQueuedBytes: int(env, 'HUTONG_IM_MAX_QUEUED_BYTES', imLimitDefaults.maxQueuedBytes, 64 * 1024),
+      maxPendingAccepts: int(env, 'HUTONG_IM_MAX_PENDING_ACCEPTS', imLimitDefaults.maxPendingAccepts, 1),
       webhook: imWebhook(env),
     },
     tls: tls(env),
