@@ -12,6 +12,12 @@ import type { ImMessageView } from '@hutong/protocol/im-codes';
  *   user with that user's next inbox number (`iseq`: 1, 2, 3…). The message is durable when
  *   `accept` resolves.
  * - A device's cursor only moves forward; `pending` answers the inbox after a number, in `iseq` order.
+ * - Concurrent calls may be written together (group commit: SQLite writes the accepts of one
+ *   event-loop turn in one transaction; the SQL stores write those that arrived while a batch was
+ *   being written as the next batch): each call keeps every guarantee above on its own, copies of
+ *   one `(sender, fp)` in flight at once are stored once, and a call that fails on its own data
+ *   fails alone. A store that bounds what waits refuses a call over the bound at once with
+ *   ERR_STORE_UNAVAILABLE.
  */
 export interface MessageStore {
   migrate(): Promise<void>;

@@ -3,10 +3,12 @@
  * they live beside the session store's (`<prefix>migrations`) in one database under one prefix.
  * Like sql-schema.ts: applied under a migration lock, each step idempotent (MySQL DDL commits as it
  * goes). Numbers are BIGINT (pg reads them back as strings, mysql2 as numbers); ids are compared
- * exactly (utf8mb4_bin on MySQL).
+ * exactly (utf8mb4_bin on MySQL). Step 3 adds MariaDB/MySQL's accept procedure (`<prefix>im_accept`,
+ * sql-accept-statements.ts); a change to its text is a new step that creates it again.
  */
 import { type ColumnType, type Generated, type Kysely, sql } from 'kysely';
 import { type SqlKind, tableSuffix, withMigrationLock } from '../stores/sql-dialect.js';
+import { mysqlAcceptProcedure, mysqlAcceptProcedureDdl } from './sql-accept-statements.js';
 
 /** A BIGINT as read (string from pg, number from mysql2) and as written. */
 type Big = ColumnType<number | string, number, number>;
@@ -109,6 +111,13 @@ const migrations: Migration[] = [
       .addPrimaryKeyConstraint(`${prefix}im_reads_pk`, ['conv', 'user_id'])
       .modifyEnd(tableSuffix(kind))
       .execute();
+  },
+  // The procedure that writes a batch of accepts on MariaDB/MySQL (PostgreSQL's is one statement,
+  // no schema object). Dropped first: MySQL has no CREATE OR REPLACE PROCEDURE.
+  async (db, kind, prefix) => {
+    if (kind !== 'mysql') return;
+    await sql.raw(`DROP PROCEDURE IF EXISTS ${mysqlAcceptProcedure(prefix)}`).execute(db);
+    await sql.raw(mysqlAcceptProcedureDdl(prefix)).execute(db);
   },
 ];
 

@@ -1,31 +1,67 @@
 /**
  * MessageStore on MariaDB/MySQL (mysql2 pool) or PostgreSQL (pg pool) through Kysely, with the
  * session store's connection handling (sql-pools.ts): tables in sql-message-schema.ts, `accept`
- * and how it keeps the guarantees across nodes in sql-message-accept.ts. A failing database call
- * rejects with ERR_STORE_UNAVAILABLE (the driver's error as its `cause`).
+ * and how it keeps the guarantees across nodes in sql-message-accept.ts. Accepts and cursor moves
+ * are group-committed (group-commit.ts): those that arrive while a batch is being written go
+ * together in the next, one round trip and one commit per batch. A failing database call rejects
+ * with ERR_STORE_UNAVAILABLE (the driver's error as its `cause`), and so does an accept or a
+ * cursor move refused because too many already wait (`maxQueued`): the caller tries again later.
  */
 
 import type { Accepted, InboxEntry, MessageStore, NewMessage, StoredMessage } from '@hutong/core';
 import { HutongError } from '@hutong/protocol';
 import type { Kysely } from 'kysely';
+import { GroupCommit } from '../stores/group-commit.js';
 import { retryTransient, type SqlKind } from '../stores/sql-dialect.js';
 import { connect, connectOptions, type SqlStoreOptions } from '../stores/sql-pools.js';
-import { acceptMessage, chunks, messageColumns, toMessage } from './sql-message-accept.js';
+import { type CursorMove, cursorWriter } from './sql-cursor-batch.js';
+import { acceptBatch, batchWriter } from './sql-message-accept.js';
+import { chunks, messageColumns, toMessage } from './sql-message-rows.js';
 import { type ImDatabase, imTables, migrateMessages } from './sql-message-schema.js';
 
-/** As the session store's; the IM tables are `<prefix>im_*`. */
-export type SqlMessageStoreOptions = SqlStoreOptions;
+/** As the session store's (the IM tables are `<prefix>im_*`), and the group-commit limits. */
+export interface SqlMessageStoreOptions extends SqlStoreOptions {
+  /** Accepts written in one batch (one transaction). Default 128. */
+  maxBatch?: number;
+  /**
+   * Accepts waiting for a batch; one more is refused at once with ERR_STORE_UNAVAILABLE. Default
+   * 4096, the IM hub's own `maxPendingAccepts`, which refuses first (with a `retryAfterMs`): this
+   * bound is for other callers. A message is at most 64 KiB of content.
+   */
+  maxQueued?: number;
+  /** Characters of content in one batch (a longer message still goes, alone). Default 1 Mi. */
+  maxBatchContent?: number;
+}
+
+/** Cursor moves: one per device per tick; a batch of them is one statement of small rows. */
+const cursorLimits = { maxBatch: 1024, maxQueued: 65_536 };
 
 export class SqlMessageStore implements MessageStore {
   readonly kind: SqlKind;
   readonly #db: Kysely<ImDatabase>;
   readonly #prefix: string;
+  readonly #accepts: GroupCommit<NewMessage, Accepted>;
+  readonly #cursors: GroupCommit<CursorMove, void>;
 
   constructor(options: SqlMessageStoreOptions) {
     this.kind = options.kind;
     const connection = connectOptions(options, imTables);
     this.#prefix = connection.tablePrefix;
     this.#db = connect<ImDatabase>(connection);
+    const maxQueued = options.maxQueued ?? 4096;
+    const full = (what: string, limit: number) => () =>
+      new HutongError('ERR_STORE_UNAVAILABLE', `${this.kind} message store: ${limit} ${what} wait already`, {
+        details: { maxQueued: limit },
+      });
+    const write = batchWriter(this.#db, this.kind, this.#prefix);
+    this.#accepts = new GroupCommit((messages) => acceptBatch(write, messages), full('accepts', maxQueued), {
+      maxBatch: options.maxBatch ?? 128,
+      maxQueued,
+      maxBatchWeight: options.maxBatchContent ?? 1 << 20,
+      weight: (message) => message.content.length,
+    });
+    const cursors = cursorWriter(this.#db, this.kind, this.#prefix);
+    this.#cursors = new GroupCommit(cursors, full('cursor moves', cursorLimits.maxQueued), cursorLimits);
   }
 
   async #guard<T>(op: string, fn: (db: Kysely<ImDatabase>) => Promise<T>): Promise<T> {
@@ -42,7 +78,7 @@ export class SqlMessageStore implements MessageStore {
   }
 
   accept(message: NewMessage): Promise<Accepted> {
-    return this.#guard('accept', (db) => acceptMessage(db, this.kind, message));
+    return this.#guard('accept', () => this.#accepts.submit(message));
   }
 
   pending(userId: string, afterIseq: number, limit: number): Promise<InboxEntry[]> {
@@ -62,22 +98,7 @@ export class SqlMessageStore implements MessageStore {
   }
 
   advance(userId: string, device: string, iseq: number): Promise<void> {
-    return this.#guard('advance', async (db) => {
-      const insert = db.insertInto('im_cursors').values({ user_id: userId, device, iseq });
-      if (this.kind === 'postgres') {
-        await insert
-          .onConflict((oc) =>
-            oc
-              .columns(['user_id', 'device'])
-              .doUpdateSet((eb) => ({ iseq: eb.fn('greatest', ['im_cursors.iseq', eb.val(iseq)]) })),
-          )
-          .execute();
-        return;
-      }
-      await insert
-        .onDuplicateKeyUpdate((eb) => ({ iseq: eb.fn('greatest', ['im_cursors.iseq', eb.val(iseq)]) }))
-        .execute();
-    });
+    return this.#guard('advance', () => this.#cursors.submit({ userId, device, iseq }));
   }
 
   markRead(conv: string, userId: string, seq: number): Promise<number> {
@@ -191,8 +212,11 @@ export class SqlMessageStore implements MessageStore {
     });
   }
 
-  /** Ends the pool: waits for queries in flight, then closes every connection. */
+  /** Writes what waits, then ends the pool: waits for queries in flight, closes every connection. */
   close(): Promise<void> {
-    return this.#guard('close', () => this.#db.destroy());
+    return this.#guard('close', async () => {
+      await Promise.all([this.#accepts.settled(), this.#cursors.settled()]);
+      await this.#db.destroy();
+    });
   }
 }

@@ -109,6 +109,19 @@ function isTransient(error: unknown): boolean {
 }
 
 /**
+ * An error the database raised about the data of a statement (SQLSTATE classes 22 and 23: a value
+ * too long, a bad encoding, a constraint), not about the connection or the server: the same
+ * statement without the offending row would have worked.
+ */
+export function isDataError(error: unknown): boolean {
+  const e = error as { errno?: number; code?: unknown; sqlState?: unknown };
+  // pg: `code` is the SQLSTATE; mysql2: `sqlState`. MySQL reports HY000 for an invalid string
+  // value (1366) and for JSON it cannot read (4036–4038).
+  const state = typeof e.sqlState === 'string' ? e.sqlState : typeof e.code === 'string' ? e.code : '';
+  return /^2[23][0-9A-Z]{3}$/.test(state) || [1366, 4036, 4037, 4038].includes(e.errno ?? 0);
+}
+
+/**
  * InnoDB may report a deadlock when several connections upsert one new row at once (the unique
  * index gap locks); the retry then finds the row and updates it.
  */

@@ -30,8 +30,11 @@ export interface SqlConnectOptions {
   queryTimeoutMs: number;
 }
 
-/** Data statements are prepared once per connection and reused; DDL goes through plain queries. */
-const DML = /^\s*(select|insert|update|delete|with)\b/i;
+/**
+ * Data statements (and procedure calls) are prepared once per connection and reused, their
+ * parameters sent apart from the text; DDL goes through plain queries.
+ */
+const DML = /^\s*(select|insert|update|delete|with|call)\b/i;
 
 /** Named prepared statements per distinct SQL text, bounded so odd queries cannot grow it. */
 const statementNames = new Map<string, string>();

@@ -15,10 +15,10 @@ import { isHutongError } from '@hutong/protocol';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
 import { dropTables } from '../../../../testing/sql.js';
 import { createMessageStore } from '../../src/im/create-message-store.js';
-import { imTables } from '../../src/im/sql-message-schema.js';
 import { SqlMessageStore } from '../../src/im/sql-message-store.js';
 import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
 import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
+import { dropImSchema } from './drop-im-schema.js';
 
 const [mysqlSvc, postgresSvc] = await Promise.all([service('mysql'), service('postgres')]);
 
@@ -45,7 +45,7 @@ for (const [kind, svc] of [
       const prefix = `t${uniqueSuffix()}_`;
       return {
         store: createMessageStore({ kind, url: svc.url, prefix }),
-        cleanup: () => dropTables(kind, svc.url, prefix, imTables),
+        cleanup: () => dropImSchema(kind, svc.url, prefix),
       };
     },
     { skip: svc.skip },
@@ -90,7 +90,8 @@ for (const [kind, svc] of [
         assert.equal((await sessions.upsertUser({ appid: 'wx1', openid: a }, 1)).openid, a);
       } finally {
         await Promise.all([...nodes.map((node) => node.close()), sessions.close()]);
-        await dropTables(kind, svc.url, tablePrefix, [...imTables, 'users', 'sessions', 'migrations']);
+        await dropImSchema(kind, svc.url, tablePrefix);
+        await dropTables(kind, svc.url, tablePrefix, ['users', 'sessions', 'migrations']);
       }
     });
 
@@ -144,7 +145,7 @@ for (const [kind, svc] of [
         }
       } finally {
         await Promise.all(nodes.map((node) => node.close()));
-        await dropTables(kind, svc.url, tablePrefix, imTables);
+        await dropImSchema(kind, svc.url, tablePrefix);
       }
     });
 
@@ -179,7 +180,7 @@ for (const [kind, svc] of [
         assert.equal((await store.pending(members[202]!, 1, 10))[0]?.message.sid, second.message.sid);
       } finally {
         await store.close();
-        await dropTables(kind, svc.url, tablePrefix, imTables);
+        await dropImSchema(kind, svc.url, tablePrefix);
       }
     });
   });
