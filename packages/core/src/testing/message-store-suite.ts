@@ -3,9 +3,10 @@
  * migrated) and a `cleanup` that removes what it stored; the suite closes the store first.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { conversationOf, type MessageStore, type NewMessage } from '../index.js';
+import { conversationOf, type MessageStore } from '../index.js';
+import { c2c, uid } from './message-fixtures.js';
+import { concurrencyCases } from './message-store-concurrency.js';
 
 export interface MessageStoreUnderTest {
   store: MessageStore;
@@ -13,19 +14,6 @@ export interface MessageStoreUnderTest {
 }
 
 export type MessageStoreFactory = () => Promise<MessageStoreUnderTest>;
-
-const uid = () => `u${randomBytes(6).toString('hex')}`;
-
-const c2c = (sender: string, target: string, fp: string | null, content = 'hi'): NewMessage => ({
-  conv: conversationOf(sender, target, false),
-  sender,
-  target,
-  recipients: [target],
-  fp,
-  typeu: 1,
-  content,
-  createdAt: Date.now(),
-});
 
 export function messageStoreSuite(
   name: string,
@@ -164,21 +152,7 @@ export function messageStoreSuite(
       assert.deepEqual(await store.reads(conv), { [a]: 1, [b]: 7 });
     });
 
-    it('concurrent accepts in one conversation get distinct, gap-free numbers', async () => {
-      const [a, b] = [uid(), uid()];
-      const results = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => store.accept(c2c(i % 2 ? a : b, i % 2 ? b : a, `k${i}`))),
-      );
-      assert.deepEqual(
-        results.map((r) => r.message.seq).sort((x, y) => x - y),
-        Array.from({ length: 40 }, (_, i) => i + 1),
-      );
-      const inboxes = results.flatMap((r) => r.inbox.filter((e) => e.userId === b).map((e) => e.iseq));
-      assert.deepEqual(
-        inboxes.sort((x, y) => x - y),
-        Array.from({ length: 20 }, (_, i) => i + 1),
-      );
-    });
+    concurrencyCases(() => store);
 
     it('keeps unicode and large contents intact', async () => {
       const [a, b] = [uid(), uid()];
