@@ -61,22 +61,36 @@ function sendMessage(user: User): void {
   user.open += 1;
   phase.sent += 1;
   sent.set(id, { user, at: performance.now(), delivered: false });
-  if (kind === 'hutong') {
-    user.ws.send(
-      JSON.stringify({
-        type: 2,
-        dataContent: BODY,
-        from: user.id,
-        to: user.peer,
-        fp: id,
-        QoS: true,
-        typeu: 0,
-      }),
-    );
-  } else {
+  if (kind === 'hutong') writeHutong(user, id);
+  else {
     user.ackId += 1;
     user.ws.send(`42${user.ackId}${JSON.stringify(['msg', { to: user.peer, id, body: BODY }])}`);
   }
+}
+
+function writeHutong(user: User, id: string): void {
+  user.ws.send(
+    JSON.stringify({ type: 2, dataContent: BODY, from: user.id, to: user.peer, fp: id, QoS: true, typeu: 0 }),
+  );
+}
+
+/**
+ * Error 52. 1504 (the server is behind: backpressure) names the message in `fp` and says when to
+ * send it again, which a client does, as Hutong's does: the message keeps its first send time.
+ */
+function onHutongError(frame: { dataContent?: string; fp?: string }): void {
+  const { errorCode, retryAfterMs } = JSON.parse(frame.dataContent!) as {
+    errorCode: number;
+    retryAfterMs?: number;
+  };
+  error(`hutong ${errorCode}`);
+  const message = frame.fp === undefined ? undefined : sent.get(frame.fp);
+  if (errorCode !== 1504 || !message) return;
+  const id = frame.fp!;
+  setTimeout(() => {
+    if (sent.get(id) === message && message.user.ws.readyState === WebSocket.OPEN)
+      writeHutong(message.user, id);
+  }, retryAfterMs ?? 1000);
 }
 
 function onAccepted(id: string): void {
@@ -120,7 +134,7 @@ function onHutong(user: User, raw: string): void {
       onReceipt((JSON.parse(frame.dataContent!) as { fp: string }).fp);
       return;
     case 52:
-      error(`hutong ${(JSON.parse(frame.dataContent!) as { errorCode: number }).errorCode}`);
+      onHutongError(frame);
       return;
   }
 }

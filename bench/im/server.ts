@@ -12,6 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createHutong } from '@hutong/server';
 import { type Socket, Server as SocketIo } from 'socket.io';
 import { benchConfig } from '../support.js';
+import { counts, countWire } from './store-counters.js';
 
 const kind = process.argv[2];
 
@@ -27,6 +28,8 @@ const stats = (extra: object = {}) => {
 
 async function hutong(): Promise<string> {
   const env = process.env;
+  // The store's round trips and commits, reported with the stats (bench/im/sweep.ts).
+  if (env.BENCH_COUNT_WIRE === '1') countWire();
   const config = benchConfig({
     HUTONG_LOG_LEVEL: env.BENCH_LOG_LEVEL ?? 'silent',
     // The load generator sends no keep-alives; a phase's pauses must not close connections.
@@ -43,7 +46,7 @@ async function hutong(): Promise<string> {
       token === `token-${userId}` ? { ok: true } : { ok: false, code: 1025 },
     imMaxMessagesPerSecond: Number(env.BENCH_IM_MAX_RATE ?? 100_000),
   });
-  node.app.get('/bench/stats', async () => stats({ im: node.im.stats }));
+  node.app.get('/bench/stats', async () => stats({ im: node.im.stats, wire: { ...counts } }));
   process.on('SIGTERM', () => {
     node.close().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
