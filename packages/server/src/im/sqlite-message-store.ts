@@ -41,6 +41,13 @@ interface Pending {
   result?: { ok: true; value: Accepted } | { ok: false; error: unknown };
 }
 
+interface CursorMove {
+  userId: string;
+  device: string;
+  iseq: number;
+  waiters: ((failed: { error: unknown } | undefined) => void)[];
+}
+
 const toMessage = (row: MessageRow): StoredMessage => ({
   sid: row.sid,
   conv: row.conv,
@@ -58,6 +65,8 @@ export class SqliteMessageStore implements MessageStore {
   readonly #statements;
   readonly #flush: () => void;
   #queue: Pending[] = [];
+  /** Cursor moves waiting for the next flush, one per device (the furthest asked). */
+  readonly #moves = new Map<string, CursorMove>();
   #scheduled = false;
   readonly #checkpointer: SqliteCheckpointer | undefined;
 
@@ -137,7 +146,9 @@ export class SqliteMessageStore implements MessageStore {
     // One transaction for every message that arrived in this turn of the event loop (group commit):
     // each message is its own savepoint inside it, so one failing does not undo the others.
     // IMMEDIATE: take the write lock first, so two processes on one file never deadlock upgrading.
-    const batch = db.transaction((items: Pending[]) => {
+    // Cursor moves of the same turn go in the same transaction (the hub moves every device's
+    // cursor once per tick: one commit, not one per device).
+    const batch = db.transaction((items: Pending[], moves: CursorMove[]) => {
       for (const item of items) {
         try {
           item.result = { ok: true, value: accept(item.message) };
@@ -145,14 +156,20 @@ export class SqliteMessageStore implements MessageStore {
           item.result = { ok: false, error };
         }
       }
+      for (const move of moves) s.advance.run(move.userId, move.device, move.iseq);
     });
     this.#flush = () => {
-      const items = this.#queue;
-      this.#queue = [];
       this.#scheduled = false;
+      if (this.#queue.length === 0 && this.#moves.size === 0) return;
+      const items = this.#queue;
+      const moves = [...this.#moves.values()];
+      this.#queue = [];
+      this.#moves.clear();
+      let failed: { error: unknown } | undefined;
       try {
-        batch.immediate(items);
+        batch.immediate(items, moves);
       } catch (error) {
+        failed = { error };
         for (const item of items) item.result = { ok: false, error };
       }
       for (const item of items) {
@@ -160,6 +177,7 @@ export class SqliteMessageStore implements MessageStore {
         if (result.ok) item.resolve(result.value);
         else item.reject(result.error);
       }
+      for (const move of moves) for (const waiter of move.waiters) waiter(failed);
     };
   }
 
@@ -187,10 +205,7 @@ export class SqliteMessageStore implements MessageStore {
   accept(message: NewMessage): Promise<Accepted> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ message, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(this.#flush);
-      }
+      this.#schedule();
     });
   }
 
@@ -200,8 +215,23 @@ export class SqliteMessageStore implements MessageStore {
       .map((row) => ({ iseq: row.iseq, message: toMessage(row) }));
   }
 
-  async advance(userId: string, device: string, iseq: number): Promise<void> {
-    this.#statements.advance.run(userId, device, iseq);
+  advance(userId: string, device: string, iseq: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const key = `${userId}\u0000${device}`;
+      const move = this.#moves.get(key);
+      const done = (failed: { error: unknown } | undefined) => (failed ? reject(failed.error) : resolve());
+      if (move) {
+        move.iseq = Math.max(move.iseq, iseq);
+        move.waiters.push(done);
+      } else this.#moves.set(key, { userId, device, iseq, waiters: [done] });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#flush);
   }
 
   async cursor(userId: string, device: string): Promise<number> {
@@ -236,6 +266,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async close(): Promise<void> {
+    this.#flush(); // what was asked before close is written
     this.#db.close();
     await this.#checkpointer?.close();
   }
