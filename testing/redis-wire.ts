@@ -4,7 +4,8 @@
  * trip per flight, so flights counted around awaited calls are their round trips. Connections that
  * subscribe are left out: their traffic is pushed, not asked for.
  */
-import { createServer, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { startTcpProxy } from './tcp-proxy.js';
 
 export interface RedisWire {
   /** `url` with its host and port replaced by the proxy's. */
@@ -43,20 +44,8 @@ function parseCommands(buffer: Buffer): { names: string[]; used: number } {
 }
 
 export async function startRedisWire(target: string): Promise<RedisWire> {
-  const { hostname, port } = new URL(target);
   const counts = { flights: 0, commands: 0, byName: new Map<string, number>() };
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = new Socket();
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+  const count = (client: Socket) => {
     let pending = Buffer.alloc(0);
     let subscriber = false;
     client.on('data', (chunk: Buffer) => {
@@ -69,29 +58,16 @@ export async function startRedisWire(target: string): Promise<RedisWire> {
       counts.commands += names.length;
       for (const name of names) counts.byName.set(name, (counts.byName.get(name) ?? 0) + 1);
     });
-    upstream.connect(Number(port), hostname.replace(/^\[|\]$/g, ''));
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  };
+  const proxy = await startTcpProxy(target, { tap: count });
   return {
-    url(url) {
-      const parsed = new URL(url);
-      parsed.hostname = '127.0.0.1';
-      parsed.port = String(address.port);
-      return parsed.toString();
-    },
+    url: (url) => proxy.url(url),
     counts,
     reset() {
       counts.flights = 0;
       counts.commands = 0;
       counts.byName.clear();
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => proxy.close(),
   };
 }

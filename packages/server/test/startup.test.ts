@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { service, uniqueSuffix } from '../../../testing/services.js';
+import { startTcpProxy } from '../../../testing/tcp-proxy.js';
 import { loadConfig } from '../src/config/config.js';
 import { createHutong, createLogger } from '../src/hutong.js';
 import { StartupError } from '../src/startup.js';
 import { testEnv } from './fixtures.js';
-import { startTcpProxy } from './stores/tcp-proxy.js';
 
 const [postgres, redis] = await Promise.all([service('postgres'), service('redis')]);
 

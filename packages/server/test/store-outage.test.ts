@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { service, uniqueSuffix } from '../../../testing/services.js';
+import { startTcpProxy, type TcpProxy } from '../../../testing/tcp-proxy.js';
 import { createHttpServer } from '../src/http/server.js';
 import { createSessionStore } from '../src/stores/index.js';
 import { type AuthFixture, startAuth } from './fixtures.js';
-import { startTcpProxy, type TcpProxy } from './stores/tcp-proxy.js';
 
 const redis = await service('redis');
 

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { service, uniqueSuffix } from '../../../testing/services.js';
+import { startTcpProxy, type TcpProxy } from '../../../testing/tcp-proxy.js';
 import { RedisBroker } from '../src/brokers/redis-broker.js';
 import { type Cluster, createCluster } from '../src/testing/index.js';
-import { startTcpProxy, type TcpProxy } from './stores/tcp-proxy.js';
 import {
   connect,
   KEY,

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HandlerReceiver } from '@hutong/core';
 import WebSocket from 'ws';
+import { startTcpProxy } from '../../../testing/tcp-proxy.js';
 import { tunnelCloseCodes } from '../src/tunnel/tunnel-hub.js';
-import { startTcpProxy } from './stores/tcp-proxy.js';
 import { connect, recorder, startTunnels, type TunnelFixture, until } from './tunnel-fixtures.js';
 
 describe('tunnel hub: the frame protocol', () => {

@@ -4,11 +4,11 @@ import { test } from 'node:test';
 import type { RoutedPacket } from '@hutong/core';
 import { type BrokerCluster, brokerSuite } from '@hutong/core/testing';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
+import { startTcpProxy, type TcpProxy } from '../../../../testing/tcp-proxy.js';
 import { IpcBroker } from '../../src/brokers/ipc-broker.js';
 import { IpcBus } from '../../src/brokers/ipc-bus.js';
 import { LocalBroker, LocalBus } from '../../src/brokers/local-broker.js';
 import { RedisBroker } from '../../src/brokers/redis-broker.js';
-import { startTcpProxy, type TcpProxy } from '../stores/tcp-proxy.js';
 
 const redis = await service('redis');
 

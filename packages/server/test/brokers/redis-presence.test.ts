@@ -8,9 +8,9 @@ import { ManualClock, until } from '@hutong/core/testing';
 import { Redis } from 'ioredis';
 import { startRedisWire } from '../../../../testing/redis-wire.js';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
+import { startTcpProxy } from '../../../../testing/tcp-proxy.js';
 import { RedisBroker, type RedisBrokerOptions } from '../../src/brokers/redis-broker.js';
 import { RedisNodeRoster } from '../../src/brokers/redis-node-roster.js';
-import { startTcpProxy } from '../stores/tcp-proxy.js';
 
 const redis = await service('redis');
 

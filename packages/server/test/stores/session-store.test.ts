@@ -15,6 +15,7 @@ import { eventually, login, sessionOf, sessionStoreSuite } from '@hutong/core/te
 import { isHutongError } from '@hutong/protocol';
 import { uniqueSuffix } from '../../../../testing/services.js';
 import { dropTables } from '../../../../testing/sql.js';
+import { startTcpProxy } from '../../../../testing/tcp-proxy.js';
 import { RedisSessionStore } from '../../src/stores/redis-session-store.js';
 import { SqlSessionStore } from '../../src/stores/sql-session-store.js';
 import { SqliteSessionStore } from '../../src/stores/sqlite-session-store.js';
@@ -28,7 +29,6 @@ import {
   sqlite,
   sqlStore,
 } from './store-factories.js';
-import { startTcpProxy } from './tcp-proxy.js';
 
 sessionStoreSuite('sqlite', sqlite);
 sessionStoreSuite('sqlite without cache', async () => {

@@ -6,6 +6,8 @@
  * - `stall()`: open and new connections stop carrying bytes, forever (a network partition that
  *   leaves half-open sockets behind, which only a timeout can detect);
  * - `up()`: new connections are forwarded again. Stalled ones stay stalled until `close()`.
+ *
+ * `tap` sees each client connection that is forwarded (e.g. to count what it sends).
  */
 import { createServer, type Server, Socket } from 'node:net';
 
@@ -23,7 +25,10 @@ export interface TcpProxy {
 
 type Mode = 'up' | 'down' | 'stall';
 
-export async function startTcpProxy(target: string): Promise<TcpProxy> {
+export async function startTcpProxy(
+  target: string,
+  options: { tap?: (client: Socket) => void } = {},
+): Promise<TcpProxy> {
   let { hostname, port } = new URL(target);
   const live = new Set<Socket>();
   const stalled = new Set<Socket>();
@@ -49,6 +54,7 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
       live.add(socket);
       socket.on('close', () => live.delete(socket));
     }
+    options.tap?.(client);
     upstream.connect(Number(port), hostname.replace(/^\[|\]$/g, ''));
     client.pipe(upstream);
     upstream.pipe(client);
