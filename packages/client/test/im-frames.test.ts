@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { until } from '@hutong/core/testing';
 import { clientFrames, parseContent, parseFrame } from '../src/core/im-wire.js';
-import { createClient, ImClient, type ImEvents, type ImOptions, type Platform } from '../src/core/index.js';
+import { createClient, ImClient, type ImEvents, type ImOptions } from '../src/core/index.js';
+import { handPlatform } from './hand-platform.js';
 
 interface Vector {
   name: string;
@@ -52,65 +53,19 @@ describe('im-wire (golden vectors)', () => {
     assert.equal(parseFrame(new TextEncoder().encode('{"type":1}').buffer), undefined));
 });
 
-/** A platform with one hand-driven socket at a time and hand-fired timers. */
-function handPlatform() {
-  const sent: string[] = [];
-  let listeners: { open?: () => void; message?: (data: string) => void } = {};
-  const timers = new Map<number, { fn: () => void; ms: number }>();
-  let timerId = 0;
-  const storage = new Map<string, unknown>();
-  const platform: Platform = {
-    request: async () => {
-      throw new Error('no HTTP here');
-    },
-    connect: () => {
-      listeners = {};
-      queueMicrotask(() => listeners.open?.());
-      return {
-        send: (text) => void sent.push(text),
-        close: () => {},
-        onOpen: (fn) => {
-          listeners.open = fn;
-        },
-        onMessage: (fn) => {
-          listeners.message = fn as (data: string) => void;
-        },
-        onClose: () => {},
-        onError: () => {},
-      };
-    },
-    storage: {
-      get: (key) => storage.get(key),
-      set: (key, value) => void storage.set(key, value),
-      remove: (key) => void storage.delete(key),
-    },
-    login: async () => 'code',
-    setTimeout: (fn, ms) => {
-      timerId += 1;
-      timers.set(timerId, { fn, ms });
-      return timerId;
-    },
-    clearTimeout: (handle) => void timers.delete(handle as number),
-  };
+/** The hand-driven platform, with hand-fired timers and the vectors by name. */
+function handIm() {
+  const hand = handPlatform({ handTimers: true });
   return {
-    platform,
-    sent,
-    last: () => sent.at(-1),
-    receive: (name: string) => listeners.message?.(vector(name).text),
-    receiveText: (text: string) => listeners.message?.(text),
-    /** Fires the timers set for `ms`. */
-    fire(ms: number) {
-      for (const [id, timer] of [...timers]) {
-        if (timer.ms !== ms) continue;
-        timers.delete(id);
-        timer.fn();
-      }
-    },
+    ...hand,
+    last: () => hand.sent.at(-1),
+    receive: (name: string) => hand.receive(vector(name).text),
+    receiveText: hand.receive,
   };
 }
 
 function imClient(options: Partial<ImOptions> = {}) {
-  const hand = handPlatform();
+  const hand = handIm();
   const im = new ImClient(createClient({ platform: hand.platform }), { url: 'ws://im.test/im', ...options });
   const events: [keyof ImEvents, unknown][] = [];
   for (const name of [

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { createClient, type Platform, type PlatformSocket } from '../src/core/index.js';
+import { createClient, type Platform } from '../src/core/index.js';
+import { handPlatform } from './hand-platform.js';
 
 interface Vector {
   text: string;
@@ -19,47 +20,14 @@ const { frames } = JSON.parse(
   readFileSync(new URL('../../protocol/test/vectors/tunnel-frames.json', import.meta.url), 'utf8'),
 ) as { frames: Vector[] };
 
-/** A platform with one hand-driven socket: `receive(text)` delivers a frame, `sent` is what the client wrote. */
-function handPlatform() {
-  const sent: string[] = [];
-  let listeners: { open?: () => void; message?: (data: string) => void } = {};
-  const storage = new Map<string, unknown>();
-  const platform: Platform = {
-    request: async () => ({
-      statusCode: 200,
-      data: { connectUrl: 'ws://tunnel.test/tunnel/ws?tunnelId=t' },
-      header: {},
-    }),
-    connect: (): PlatformSocket => {
-      listeners = {};
-      queueMicrotask(() => listeners.open?.());
-      return {
-        send: (text) => void sent.push(text),
-        close: () => {},
-        onOpen: (fn) => {
-          listeners.open = fn;
-        },
-        onMessage: (fn) => {
-          listeners.message = fn as (data: string) => void;
-        },
-        onClose: () => {},
-        onError: () => {},
-      };
-    },
-    storage: {
-      get: (key) => storage.get(key),
-      set: (key, value) => void storage.set(key, value),
-      remove: (key) => void storage.delete(key),
-    },
-    login: async () => 'code',
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  };
-  return { platform, sent, receive: (text: string) => listeners.message?.(text) };
-}
+const tunnelRequest: Platform['request'] = async () => ({
+  statusCode: 200,
+  data: { connectUrl: 'ws://tunnel.test/tunnel/ws?tunnelId=t' },
+  header: {},
+});
 
 test('the Tunnel reads every golden vector as the protocol says', async () => {
-  const { platform, receive } = handPlatform();
+  const { platform, receive } = handPlatform({ request: tunnelRequest });
   const client = createClient({ platform });
   const tunnel = new client.Tunnel('http://business.test/tunnel', { recover: false });
   const events: [string, unknown][] = [];
@@ -103,7 +71,7 @@ test('the Tunnel reads every golden vector as the protocol says', async () => {
 });
 
 test('a close packet from the server ends the tunnel', async () => {
-  const { platform, receive } = handPlatform();
+  const { platform, receive } = handPlatform({ request: tunnelRequest });
   const tunnel = new (createClient({ platform }).Tunnel)('http://business.test/tunnel');
   tunnel.open();
   await new Promise<void>((resolve) => tunnel.on('connect', () => resolve()));
