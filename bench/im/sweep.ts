@@ -1,6 +1,6 @@
 /**
  * IM offered-load sweep (`npm run bench:im:sweep`, and the last part of `npm run bench:im`): the
- * same users in pairs, on the same servers for the whole sweep, offered 500 → 5,000 messages a
+ * same users in pairs, on the same servers for the whole sweep, offered 500 → 12,000 messages a
  * second in steps; per step the delivered rate, latency, what backpressure refused (1504, sent
  * again by the load generator after `retryAfterMs`), and what each message cost — the store's round
  * trips and commits (counted in the server, bench/im/store-counters.ts), Redis commands (the
@@ -23,7 +23,7 @@ import {
 } from './harness.js';
 
 const USERS = Number(process.env.BENCH_IM_USERS ?? 200);
-const RATES = (process.env.BENCH_IM_SWEEP ?? '500,1000,2000,3000,4000,5000').split(',').map(Number);
+const RATES = (process.env.BENCH_IM_SWEEP ?? '500,1000,2000,3000,5000,7000,9000,12000').split(',').map(Number);
 const MS = Number(process.env.BENCH_IM_SWEEP_MS ?? 5000);
 const DRAIN_MS = 5000;
 const kinds = (process.env.BENCH_IM_SWEEP_KINDS ?? 'cluster,hutong,socketio').split(',') as Kind[];
@@ -110,7 +110,7 @@ const section = `${marker}
 ${USERS} users in pairs as above (two nodes: every message and receipt crosses nodes), the same servers
 for the whole sweep, ${MS / 1000} s per step and up to ${DRAIN_MS / 1000} s of drain after it. "delivered" = messages the recipients
 got within the step, per second; "busy" = data frames refused with 1504 (backpressure) and sent again
-by the load generator after \`retryAfterMs\`; "lost" = not delivered when the drain ended. Per accepted
+by the load generator after \`retryAfterMs\`; "lost" = not delivered when the drain ended (late, not necessarily lost: past the peak a backlog builds). Per accepted
 message: the store's round trips / commits (every query pg or mysql2 sent; SQLite has none), Redis
 commands (all nodes, heartbeats included) and the server processes' CPU. Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'},
 Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; the load generators, Redis and PostgreSQL share its cores.
