@@ -299,6 +299,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
     maxBufferedBytes: config.im.maxBufferedBytes,
     maxQueuedBytes: config.im.maxQueuedBytes,
     maxPendingAccepts: config.im.maxPendingAccepts,
+    maxQueueWaitMs: config.im.maxQueueWaitMs,
     singleDevice: config.im.singleDevice,
     ...(options.imMaxMessagesPerSecond === undefined
       ? {}

@@ -101,12 +101,17 @@ test('IM backpressure limits: defaults from the hub, variables, and a floor', ()
   const defaults = loadConfig({ ...base });
   assert.equal(defaults.im.maxQueuedBytes, imLimitDefaults.maxQueuedBytes);
   assert.equal(defaults.im.maxPendingAccepts, imLimitDefaults.maxPendingAccepts);
+  assert.equal(defaults.im.maxQueueWaitMs, imLimitDefaults.maxQueueWaitMs);
   const set = loadConfig({
     ...base,
     HUTONG_IM_MAX_QUEUED_BYTES: '200000',
     HUTONG_IM_MAX_PENDING_ACCEPTS: '64',
+    HUTONG_IM_MAX_QUEUE_WAIT_MS: '250',
   });
-  assert.deepEqual([set.im.maxQueuedBytes, set.im.maxPendingAccepts], [200_000, 64]);
+  assert.deepEqual(
+    [set.im.maxQueuedBytes, set.im.maxPendingAccepts, set.im.maxQueueWaitMs],
+    [200_000, 64, 250],
+  );
   assert.throws(
     () => loadConfig({ ...base, HUTONG_IM_MAX_QUEUED_BYTES: '1000' }),
     (e: unknown) => e instanceof ConfigError && /HUTONG_IM_MAX_QUEUED_BYTES/.test(e.message),

@@ -111,6 +111,11 @@ export const configKeys: Record<string, readonly [env: string, leaf: Leaf, doc: 
     'integer',
     'IM messages waiting for the store on a node; more get 1504 (default 4096)',
   ],
+  'im.maxQueueWaitMs': [
+    'HUTONG_IM_MAX_QUEUE_WAIT_MS',
+    'integer',
+    'ms an IM data frame may wait for its turn on its connection; later it gets 1504 (default 1000)',
+  ],
   'im.singleDevice': ['HUTONG_IM_SINGLE_DEVICE', 'boolean', 'one IM connection per user'],
   'im.webhook.url': ['HUTONG_IM_WEBHOOK_URL', 'string', "the business server's IM webhook"],
   'im.webhook.verify': ['HUTONG_IM_WEBHOOK_VERIFY', 'boolean', 'ask the webhook to verify IM logins'],

@@ -80,6 +80,8 @@ export interface HutongConfig {
     maxQueuedBytes: number;
     /** IM messages waiting for the store on this node; more get 1504 (backpressure). */
     maxPendingAccepts: number;
+    /** Milliseconds an IM data frame may wait for its turn on its connection; later it gets 1504. */
+    maxQueueWaitMs: number;
     /** The business server's IM webhook (split mode), and which answers Hutong waits for. */
     webhook: { url: string; verify: boolean; filter: boolean } | undefined;
   };
@@ -381,6 +383,7 @@ export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}
       maxBufferedBytes: int(env, 'HUTONG_IM_MAX_BUFFERED_BYTES', 1024 * 1024, 64 * 1024),
       maxQueuedBytes: int(env, 'HUTONG_IM_MAX_QUEUED_BYTES', imLimitDefaults.maxQueuedBytes, 64 * 1024),
       maxPendingAccepts: int(env, 'HUTONG_IM_MAX_PENDING_ACCEPTS', imLimitDefaults.maxPendingAccepts, 1),
+      maxQueueWaitMs: int(env, 'HUTONG_IM_MAX_QUEUE_WAIT_MS', imLimitDefaults.maxQueueWaitMs, 10),
       webhook: imWebhook(env),
     },
     tls: tls(env),

@@ -91,7 +91,7 @@ export class ImHub {
       {
         deviceOf: (ws) => registry.of(ws),
         immediate: (ws, frame, device) => this.#immediate(ws, frame, device),
-        ordered: (ws, frame, text) => this.#ordered(ws, frame, text),
+        ordered: (ws, frame, text, waitedMs) => this.#ordered(ws, frame, text, waitedMs),
         overflow: (ws, frame, device) => this.#overflow(ws, frame, device),
         closed: (ws) => {
           const device = registry.of(ws);
@@ -192,7 +192,7 @@ export class ImHub {
     }
   }
 
-  async #ordered(ws: WebSocket, frame: Protocal, text: string): Promise<void> {
+  async #ordered(ws: WebSocket, frame: Protocal, text: string, waitedMs: number): Promise<void> {
     if (frame.type === imTypes.login) return this.#login.login(ws, frame);
     const device = this.#registry.of(ws);
     if (!device) {
@@ -207,6 +207,9 @@ export class ImHub {
         ws.close(1000, 'logout');
         return;
       case imTypes.data:
+        // Waited too long for its turn: the node is behind (CPU, not the store). Refusing is cheap;
+        // accepting would only make the queue longer for everyone.
+        if (waitedMs > this.#options.maxQueueWaitMs) return this.#intake.busy(device, frame, waitedMs);
         return this.#intake.data(device, frame);
       default:
         this.stats.badFrames += 1; // unknown types are ignored, as MobileIMSDK does

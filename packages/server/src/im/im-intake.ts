@@ -55,10 +55,13 @@ export class MessageIntake {
     return this.#pending;
   }
 
-  /** Refuses a data frame for now: the node or the connection is behind. */
-  busy(device: ImDevice, frame: Protocal): void {
+  /**
+   * Refuses a data frame for now: the node or the connection is behind. The sender is asked to
+   * wait twice the store's recent accept time, or as long as the frame waited for its turn.
+   */
+  busy(device: ImDevice, frame: Protocal, waitedMs = 0): void {
     this.deps.stats.busy += 1;
-    const wait = Math.round(2 * this.#acceptMs);
+    const wait = Math.round(Math.max(2 * this.#acceptMs, waitedMs));
     const retryAfterMs = Math.min(RETRY_AFTER_MAX_MS, Math.max(RETRY_AFTER_MIN_MS, wait));
     this.deps.output.error(device.ws, imHutongCodes.busy, 'server busy: send it again later', {
       fp: frame.fp ?? null,

@@ -30,6 +30,11 @@ export const imLimitDefaults = {
    * a `retryAfterMs` (backpressure), instead of a queue that grows until clients time out.
    */
   maxPendingAccepts: 4096,
+  /**
+   * The longest a data frame may wait for its turn on its connection before it is refused with
+   * 1504 instead of accepted: a node behind on CPU sheds load cheaply rather than queueing it.
+   */
+  maxQueueWaitMs: 1000,
   /** The longest a device's resend time grows to (it follows the device's ACK round trip). */
   maxResendMs: 60_000,
 } as const;

@@ -61,6 +61,8 @@ export interface ImHubOptions {
   maxQueuedBytes?: number;
   /** Data frames waiting for the store on this node; past it they are refused with 1504. Default 4096. */
   maxPendingAccepts?: number;
+  /** Milliseconds a data frame may wait for its turn on its connection; later it gets 1504. Default 1000. */
+  maxQueueWaitMs?: number;
   hooks?: ImHooks;
   logger?: Logger;
   /** Every error frame sent to a client (metrics): MobileIMSDK's code and the message. */
@@ -107,5 +109,6 @@ export function resolveOptions(options: ImHubOptions): ResolvedOptions {
     maxDevicesPerUser: options.maxDevicesPerUser ?? imLimitDefaults.maxDevicesPerUser,
     maxQueuedBytes: options.maxQueuedBytes ?? imLimitDefaults.maxQueuedBytes,
     maxPendingAccepts: options.maxPendingAccepts ?? imLimitDefaults.maxPendingAccepts,
+    maxQueueWaitMs: options.maxQueueWaitMs ?? imLimitDefaults.maxQueueWaitMs,
   };
 }

@@ -23,8 +23,11 @@ export interface FrameRoutes {
    * read receipts): false when it is not one of those and must wait its turn.
    */
   immediate(ws: WebSocket, frame: Protocal, device: ImDevice | undefined): boolean;
-  /** The other frames (login, data, logout, …), one at a time per connection, in arrival order. */
-  ordered(ws: WebSocket, frame: Protocal, text: string): Promise<void>;
+  /**
+   * The other frames (login, data, logout, …), one at a time per connection, in arrival order;
+   * `waitedMs`: how long the frame waited for its turn.
+   */
+  ordered(ws: WebSocket, frame: Protocal, text: string, waitedMs: number): Promise<void>;
   /** A frame that found its connection's queue full (`maxQueuedBytes` waiting). */
   overflow(ws: WebSocket, frame: Protocal, device: ImDevice | undefined): void;
   closed(ws: WebSocket): void;
@@ -113,8 +116,9 @@ export class ImSocketServer {
         return;
       }
       queuedBytes += bytes;
+      const queuedAt = performance.now();
       tail = tail
-        .then(() => routes.ordered(ws, frame, text))
+        .then(() => routes.ordered(ws, frame, text, performance.now() - queuedAt))
         .catch((err: unknown) => this.logger?.error({ err }, 'IM frame handling failed'))
         .finally(() => {
           queuedBytes -= bytes;

@@ -139,4 +139,34 @@ describe('IM flow: ACKs ahead of data, backpressure', () => {
       await store.close();
     }
   });
+
+  test('a data frame that waited past maxQueueWaitMs for its turn is refused with 1504, asking to wait as long', async () => {
+    const store = new GatedStore();
+    const im = await startIm({ store, maxQueueWaitMs: 50 });
+    try {
+      const a = (await online(im.url, 'wa')).client;
+      store.shut();
+      a.say('wa', 'wb', 'first', 'w-1');
+      await until(() => store.waiting === 1, 'the first at the store');
+      a.say('wa', 'wb', 'second', 'w-2');
+      a.say('wa', 'wb', 'third', 'w-3');
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      store.open();
+      await a.next(isAck('w-1'), 'the first accepted');
+      const refused = [await a.next(isError(imHutongCodes.busy)), await a.next(isError(imHutongCodes.busy))];
+      assert.deepEqual(
+        refused.map((f) => f['fp']),
+        ['w-2', 'w-3'],
+      );
+      for (const f of refused) assert.ok(content(f)['retryAfterMs'] >= 100, `${content(f)['retryAfterMs']}`);
+      assert.equal(im.hub.stats.accepted, 1);
+      a.say('wa', 'wb', 'second', 'w-2');
+      await a.next(isAck('w-2'), 'accepted when sent again');
+      a.ws.close();
+    } finally {
+      store.open();
+      await im.close();
+      await store.close();
+    }
+  });
 });
