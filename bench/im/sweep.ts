@@ -23,7 +23,9 @@ import {
 } from './harness.js';
 
 const USERS = Number(process.env.BENCH_IM_USERS ?? 200);
-const RATES = (process.env.BENCH_IM_SWEEP ?? '500,1000,2000,3000,5000,7000,9000,12000').split(',').map(Number);
+const RATES = (process.env.BENCH_IM_SWEEP ?? '500,1000,2000,3000,5000,7000,9000,12000')
+  .split(',')
+  .map(Number);
 const MS = Number(process.env.BENCH_IM_SWEEP_MS ?? 5000);
 const DRAIN_MS = 5000;
 const kinds = (process.env.BENCH_IM_SWEEP_KINDS ?? 'cluster,hutong,socketio').split(',') as Kind[];
