@@ -1,6 +1,7 @@
 /**
  * `@hutong/core/testing`: the shared test kit. The suites every implementation of a seam passes,
- * the one `until`/`eventually` helper, an injectable clock and SessionStore test data.
+ * the one `until`/`eventually` helper, an injectable clock, and SessionStore and MessageStore test
+ * data.
  *
  * A third-party store or broker runs the same suites as Hutong's own: call the suite at the top
  * level of a `node:test` file with a factory that makes a fresh, isolated instance (and a
@@ -26,6 +27,7 @@ export { brokerSuite } from './broker-suite.js';
 export { type BusCluster, busSuite } from './bus-suite.js';
 export { type Clock, ManualClock, systemClock } from './clock.js';
 export { type DirectoryCluster, directorySuite } from './directory-suite.js';
+export { c2c, uid } from './message-fixtures.js';
 export {
   type MessageStoreFactory,
   type MessageStoreUnderTest,

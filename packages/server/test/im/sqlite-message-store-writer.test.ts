@@ -9,8 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { conversationOf, type NewMessage } from '@hutong/core';
-import { messageStoreSuite } from '@hutong/core/testing';
+import { conversationOf } from '@hutong/core';
+import { c2c, messageStoreSuite } from '@hutong/core/testing';
 import { HutongError, isHutongError } from '@hutong/protocol';
 import Database from 'better-sqlite3';
 import { SqliteMessageStore, type SqliteWriterKind } from '../../src/im/sqlite-message-store.js';
@@ -26,16 +26,7 @@ for (const writer of ['worker', 'inline'] as const satisfies SqliteWriterKind[])
   });
 }
 
-const message = (sender: string, target: string, fp: string | null, content = 'x'): NewMessage => ({
-  conv: conversationOf(sender, target, false),
-  sender,
-  target,
-  recipients: [target],
-  fp,
-  typeu: 1,
-  content,
-  createdAt: 1,
-});
+const message = (sender: string, target: string, fp: string | null) => c2c(sender, target, fp, 'x');
 
 const unavailable = (error: unknown) => isHutongError(error) && error.code === 'ERR_STORE_UNAVAILABLE';
 
