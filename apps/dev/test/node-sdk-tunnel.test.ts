@@ -172,7 +172,7 @@ describe('callback checks (what the tunnel server POSTs)', () => {
   });
 });
 
-test('Wafer 2 tunnel API: getTunnelUrl for a session, callbacks through onTunnelMessage, broadcast', async () => {
+test('Wafer 2 tunnel API against an HTTP business server: getTunnelUrl for a session, callbacks through onTunnelMessage, broadcast', async () => {
   const received: unknown[] = [];
   let api: ReturnType<typeof createWafer2Tunnel> | undefined;
   const server = createServer((req, res) => {
@@ -198,8 +198,8 @@ test('Wafer 2 tunnel API: getTunnelUrl for a session, callbacks through onTunnel
       signatureKey: devTunnelSignatureKey,
     }),
     auth: stack.hutong.auth,
+    // No `protocol`: the callbacks take the scheme of tunnelServerUrl (http here), as wafer-node-sdk's.
     serverHost: `127.0.0.1:${port}`,
-    protocol: 'http:',
     signatureKey: devTunnelSignatureKey,
   });
   try {

@@ -30,6 +30,11 @@ export interface TunnelBackend {
   push(packets: (PushPacket & { rooms?: string[] })[]): Promise<PushResult>;
   /** Hutong's room extension. */
   rooms(request: RoomsRequest): Promise<RoomsResult>;
+  /**
+   * The scheme of the tunnel server's URL, which the Wafer SDKs also use for the callbacks to the
+   * business server (wafer-node-sdk builds `receiveUrl` with it). Absent: the backend has no URL.
+   */
+  callbackProtocol?(): 'http:' | 'https:';
 }
 
 export const messagePacket = (tunnelIds: string[], type: string, content: unknown): PushPacket => ({
@@ -77,6 +82,10 @@ const read = <T>(value: T | (() => T)): T => (typeof value === 'function' ? (val
 /** The Wafer tunnel server API over HTTP (docs/protocols/tunnel.md#server-api), signed both ways. */
 export class RemoteTunnelBackend implements TunnelBackend {
   constructor(private readonly options: RemoteTunnelOptions) {}
+
+  callbackProtocol(): 'http:' | 'https:' {
+    return new URL(read(this.options.tunnelServerUrl)).protocol === 'http:' ? 'http:' : 'https:';
+  }
 
   private call(path: string, payload: unknown, withKey: boolean): Promise<Record<string, unknown>> {
     const key = read(this.options.signatureKey);

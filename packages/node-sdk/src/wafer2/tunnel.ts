@@ -14,7 +14,11 @@ export interface Wafer2TunnelOptions {
   auth: AuthTarget;
   /** Public host of the business server, as wafer-node-sdk's `serverHost` (a port may follow). */
   serverHost: string;
-  /** `http:` or `https:` for callbacks; wafer-node-sdk took it from tunnelServerUrl. Default https:. */
+  /**
+   * `http:` or `https:` for the callbacks to this server. Default: the scheme of the tunnel
+   * server's URL (`RemoteTunnelBackend`'s `tunnelServerUrl`), as wafer-node-sdk does; `https:` when
+   * the backend has none (in process).
+   */
   protocol?: 'http:' | 'https:';
   /** Prefix of the business routes (wafer-node-sdk `rootPathname`). */
   rootPathname?: string;
@@ -38,7 +42,8 @@ export function createWafer2Tunnel(options: Wafer2TunnelOptions) {
 
   function receiveUrl(req: RequestLike & { url?: string }): string {
     const pathname = `${options.rootPathname ?? ''}${new URL(req.url ?? '/', 'http://x').pathname}`;
-    return `${options.protocol ?? 'https:'}//${options.serverHost}${pathname}`;
+    const protocol = options.protocol ?? options.tunnel.callbackProtocol?.() ?? 'https:';
+    return `${protocol}//${options.serverHost}${pathname}`;
   }
 
   async function onTunnelMessage(body: unknown): Promise<Wafer2TunnelMessage> {
