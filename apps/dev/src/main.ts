@@ -1,13 +1,12 @@
 import { ConfigError, handleSignals, StartupError } from '@hutong/server';
+import { devBanner } from './banner.js';
+import { PortTakenError } from './port-taken.js';
 import { startDevStack } from './stack.js';
 
 try {
   const stack = await startDevStack();
   const { logger } = stack.hutong;
-  logger.info(
-    { url: stack.url, appid: stack.hutong.config.apps[0]?.appid, store: stack.hutong.config.store.kind },
-    `Hutong dev stack ready at ${stack.url} (WeChat simulator at ${stack.url}/__wx)`,
-  );
+  process.stdout.write(devBanner(stack));
   handleSignals({
     logger,
     reloadTls: () => stack.hutong.reloadTls(),
@@ -21,7 +20,7 @@ try {
     console.error(`Configuration error: ${error.message}`);
     process.exit(2);
   }
-  if (error instanceof StartupError) {
+  if (error instanceof StartupError || error instanceof PortTakenError) {
     console.error(`Start-up failed: ${error.message}`);
     process.exit(3);
   }

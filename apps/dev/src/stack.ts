@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type ChatRoom,
   type Demos,
@@ -6,10 +7,20 @@ import {
   SqlDemoStore,
 } from '@hutong/demos';
 import { hutongFastify } from '@hutong/node-sdk/fastify';
-import { createHutong, devApp, devTunnelSignatureKey, type Hutong, loadConfigWithFile } from '@hutong/server';
+import {
+  createHutong,
+  createLogger,
+  devApp,
+  devTunnelSignatureKey,
+  type Hutong,
+  loadConfigWithFile,
+} from '@hutong/server';
 import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import { dashboardLink, dashboardOff, dashboardUrl } from './dashboard.js';
+import { isAddressInUse, PortTakenError } from './port-taken.js';
+import { prettyDestination } from './pretty-log.js';
 import { loadSeedConfig } from './seed-config.js';
 
 /** The development app and tunnel key (`hutong start` refuses both: they are published here). */
@@ -21,12 +32,27 @@ export interface DevStack {
   sim: WeChatSim;
   chat: ChatRoom;
   demos: Demos;
+  /**
+   * The dashboard's token and the link that opens it in a browser (`dashboard.ts`); `generated`:
+   * random for this start, none being configured. Undefined when the dashboard is off.
+   */
+  admin: { token: string; generated: boolean; url: string } | undefined;
   close(): Promise<void>;
 }
 
 export interface DevStackOptions {
   env?: Record<string, string | undefined>;
   logger?: Logger;
+  /**
+   * Where the logger writes when `logger` is not given: by default lines for reading when stdout
+   * is a terminal (`pretty-log.ts`), else JSON on stdout. Request lines are at debug either way.
+   */
+  logDestination?: DestinationStream;
+  /**
+   * A random admin token when none is configured, so that the dashboard opens from the link the
+   * banner prints (default true; false: no token, no dashboard, as with `hutong start`).
+   */
+  generateAdminToken?: boolean;
   /**
    * Called with the Fastify app after the dev routes are registered and before it listens: extra
    * routes or hooks, e.g. a test serving a page from the API's own origin (the dev stack sends no
@@ -57,10 +83,19 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     apps: [devApp],
     tunnelSignatureKey: devTunnelSignatureKey,
   });
+  const generated = !config.adminToken && options.generateAdminToken !== false;
+  if (generated) config.adminToken = randomBytes(24).toString('hex');
+  const logger =
+    options.logger ??
+    createLogger(
+      config.logLevel,
+      options.logDestination ?? (process.stdout.isTTY ? prettyDestination() : undefined),
+      { requestLevel: 'debug' },
+    );
   const sim = new WeChatSim({ apps: config.apps });
   let publicUrl = () => config.publicUrl;
   const hutong = await createHutong(config, {
-    ...(options.logger ? { logger: options.logger } : {}),
+    logger,
     ...(config.wechatApiUrl ? {} : { wechatBaseUrl: () => `${publicUrl()}/__wx` }),
   });
   publicUrl = () => hutong.publicUrl;
@@ -84,15 +119,26 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     throw error;
   });
   if (seed) hutong.logger.info({ file: seedFile, applet: seed.applet }, 'seed config applied');
+  if (config.adminToken) dashboardLink(app, config.adminToken);
+  else dashboardOff(app);
   await options.setup?.(app);
 
-  await hutong.listen();
+  try {
+    await hutong.listen();
+  } catch (error) {
+    await hutong.close().catch(() => {});
+    await demos.close().catch(() => {});
+    if (isAddressInUse(error)) throw new PortTakenError(config.host, config.port, { cause: error });
+    throw error;
+  }
+  const token = config.adminToken;
   return {
     url: hutong.publicUrl,
     hutong,
     sim,
     chat: demos.chat,
     demos,
+    admin: token ? { token, generated, url: dashboardUrl(hutong.publicUrl, token) } : undefined,
     close: async () => {
       await hutong.close();
       await demos.close();

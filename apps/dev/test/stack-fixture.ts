@@ -5,8 +5,9 @@ import { type DevStack, type DevStackOptions, devApp, startDevStack } from '../s
 export const require = createRequire(import.meta.url);
 
 /**
- * A dev stack on port 0 with an in-memory store and no per-address login limit. `setup` adds
- * routes before it listens (see DevStackOptions).
+ * A dev stack on port 0 with an in-memory store, no per-address login limit and no generated admin
+ * token (a test that wants the dashboard sets HUTONG_ADMIN_TOKEN). `setup` adds routes before it
+ * listens (see DevStackOptions).
  */
 export async function startTestStack(
   env: Record<string, string> = {},
@@ -14,6 +15,7 @@ export async function startTestStack(
 ): Promise<DevStack> {
   return startDevStack({
     ...(setup ? { setup } : {}),
+    generateAdminToken: false,
     env: {
       PORT: '0',
       HOST: '127.0.0.1',

@@ -147,13 +147,39 @@ interface RequestLike {
   socket?: { remoteAddress?: string; remotePort?: number };
 }
 
+export interface LoggerOptions {
+  /**
+   * The level of Fastify's two lines per request (`incoming request`, `request completed`): info
+   * by default; the dev stack writes them at debug so that info shows what happened, not traffic.
+   */
+  requestLevel?: 'info' | 'debug';
+}
+
+/** The messages Fastify logs at info for every request. */
+const REQUEST_LINES = new Set(['incoming request', 'request completed']);
+
 /**
  * JSON logs: requests logged as method, url (secret query values redacted), host and peer; no
  * headers, no bodies. `destination` defaults to stdout.
  */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  { requestLevel = 'info' }: LoggerOptions = {},
+): Logger {
   const options: pino.LoggerOptions = {
     level,
+    ...(requestLevel === 'debug'
+      ? {
+          hooks: {
+            logMethod(args, method, methodLevel) {
+              if (methodLevel === pino.levels.values['info'] && REQUEST_LINES.has(args[1] as string))
+                return this.debug.apply(this, args as Parameters<pino.LogFn>);
+              return method.apply(this, args);
+            },
+          },
+        }
+      : {}),
     redact: { paths: redactedPaths, censor: '[redacted]' },
     serializers: {
       req: (req: RequestLike) => ({
