@@ -5,21 +5,26 @@
  *   hutong start [--config FILE] [--workers N]
  *                                         run the server (SIGTERM drains, SIGHUP reloads TLS); N worker
  *                                         processes share the port and one in-box bus (workers.ts)
- *   hutong config check [--config FILE]   validate the configuration and print it, secrets hidden
+ *   hutong config check [--config FILE]   validate the configuration: every error and warning, each
+ *                                         naming its file key and variable; then print it, secrets hidden
+ *   hutong config print [--config FILE]   print the configuration in the file's shape, secrets hidden
  *   hutong config schema                  print the config file's JSON Schema
  *   hutong config secret                  print a fresh random key (tunnel key, admin token)
  *
  * The file defaults to `$HUTONG_CONFIG`, else `./hutong.config.json` when it exists. The
- * environment wins over the file. `start` and `config check` refuse published development secrets
- * and weak keys (config/secrets.ts); the development stack (`npm start`) does not. Exit codes: 0 fine, 2 configuration error, 3 a database or
+ * environment wins over the file. `start` and `config check` refuse published development secrets,
+ * weak keys and malformed appids (config/production.ts); the development stack (`npm start`) does
+ * not. `start` runs the same checks as `config check`, so it never fails on what the check passed. Exit codes: 0 fine, 2 configuration error, 3 a database or
  * Redis still unreachable after HUTONG_START_TIMEOUT_MS, 1 anything else.
  */
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { IpcBroker } from './brokers/ipc-broker.js';
-import { ConfigError } from './config/config.js';
-import { configFileSchema, describeConfig, loadConfigWithFile } from './config/config-file.js';
-import { assertSafeSecrets, newSecret } from './config/secrets.js';
+import type { HutongConfig } from './config/config.js';
+import { ConfigError, type ConfigWarning, throwIfAny } from './config/config-error.js';
+import { checkConfigWithFile, configFileSchema, describeConfig } from './config/config-file.js';
+import { productionProblems } from './config/production.js';
+import { newSecret } from './config/secrets.js';
 import { createHutong, createLogger } from './hutong.js';
 import { handleSignals } from './signals.js';
 import { StartupError } from './startup.js';
@@ -27,6 +32,7 @@ import { runWorkers, WORKER_NODE_ID } from './workers.js';
 
 const usage = `usage: hutong start [--config FILE] [--workers N]
        hutong config check [--config FILE]
+       hutong config print [--config FILE]
        hutong config schema
        hutong config secret`;
 
@@ -59,6 +65,22 @@ function configFile(args: string[]): string | undefined {
   return existsSync('hutong.config.json') ? 'hutong.config.json' : undefined;
 }
 
+/**
+ * The configuration a production command runs with, after every check: the loader's and the
+ * production ones (secrets, appids), all reported together as one ConfigError or ConfigErrors.
+ */
+async function checkedConfig(
+  file: string | undefined,
+): Promise<{ config: HutongConfig; warnings: ConfigWarning[] }> {
+  const report = await checkConfigWithFile(file);
+  throwIfAny(report.errors);
+  throwIfAny(productionProblems(report.config).map((p) => report.name(p.key, p.detail)));
+  return report;
+}
+
+const warningLines = (warnings: ConfigWarning[]) =>
+  warnings.map((w) => `warning: ${w.key}: ${w.detail}\n`).join('');
+
 async function main(args: string[]): Promise<number> {
   const [command, sub] = args;
   if (command === 'config' && sub === 'schema') {
@@ -69,19 +91,21 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`${newSecret()}\n`);
     return 0;
   }
-  if (command === 'config' && sub === 'check') {
+  if (command === 'config' && (sub === 'check' || sub === 'print')) {
     const file = configFile(args);
-    const config = await loadConfigWithFile(file);
-    assertSafeSecrets(config);
+    const { config, warnings } = await checkedConfig(file);
     process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
-    process.stderr.write(
-      `configuration ok${file ? ` (${file} and the environment)` : ' (the environment)'}\n`,
-    );
+    if (sub === 'check') {
+      const from = file ? ` (${file} and the environment)` : ' (the environment)';
+      const noted =
+        warnings.length > 0 ? `, ${warnings.length} warning${warnings.length > 1 ? 's' : ''}` : '';
+      process.stderr.write(`${warningLines(warnings)}configuration ok${noted}${from}\n`);
+    }
     return 0;
   }
   if (command === 'start') {
-    const config = await loadConfigWithFile(configFile(args));
-    assertSafeSecrets(config);
+    const { config, warnings } = await checkedConfig(configFile(args));
+    if (cluster.isPrimary) process.stderr.write(warningLines(warnings));
     const workers = workersOf(args, config.workers);
     if (workers > 1 && cluster.isPrimary) {
       const logger = createLogger(config.logLevel);
@@ -117,7 +141,12 @@ try {
   if (code >= 0) process.exitCode = code;
 } catch (error) {
   if (error instanceof ConfigError) {
-    process.stderr.write(`Configuration error: ${error.message}\n${required}\n`);
+    const lines = error.message.split('\n');
+    process.stderr.write(
+      lines.length === 1
+        ? `Configuration error: ${error.message}\n${required}\n`
+        : `Configuration errors (${lines.length}):\n${lines.map((line) => `  ${line}`).join('\n')}\n${required}\n`,
+    );
     process.exitCode = 2;
   } else if (error instanceof StartupError) {
     process.stderr.write(`Start-up failed: ${error.message}\n`);

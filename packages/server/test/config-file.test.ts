@@ -88,7 +88,10 @@ describe('hutong.config.json', () => {
   });
 
   test('errors name the key: wrong type, unknown key, bad value, missing file, not JSON', async () => {
-    await refused(loadConfigWithFile(await file('a.json', { ...base, port: 'x' }), {}), 'a.json: port');
+    await refused(
+      loadConfigWithFile(await file('a.json', { ...base, port: 'x' }), {}),
+      'a.json: port (PORT)',
+    );
     await refused(
       loadConfigWithFile(await file('b.json', { ...base, sesion: { ttl: 60 } }), {}),
       'b.json: sesion',
@@ -137,16 +140,50 @@ describe('hutong.config.json', () => {
     assert.match(text, /mysql:\/\/root:\[redacted\]@db\/hutong/);
   });
 
+  test("the printed configuration has the file's shape: every leaf is a file key, in its unit", async () => {
+    const path = await file('shape.json', {
+      ...base,
+      session: { ttl: 3600 },
+      store: { kind: 'redis', url: 'redis://:pw@cache:6379' },
+      im: { webhook: { url: 'https://biz.example.com/im' } },
+    });
+    const shown = describeConfig(await loadConfigWithFile(path, {}));
+    const leaves: string[] = [];
+    const walk = (node: Record<string, unknown>, prefix: string) => {
+      for (const [key, value] of Object.entries(node)) {
+        const at = prefix ? `${prefix}.${key}` : key;
+        if (at in configKeys) leaves.push(at);
+        else if (value && typeof value === 'object' && !Array.isArray(value))
+          walk(value as Record<string, unknown>, at);
+        else assert.fail(`${at} is not a file key`);
+      }
+    };
+    walk(shown, '');
+    assert.ok(leaves.includes('session.ttl') && leaves.includes('tunnel.signatureKey'));
+    const session = shown['session'] as Record<string, unknown>;
+    assert.equal(session['ttl'], 3600, 'seconds, as the file takes them');
+    assert.equal((shown['store'] as { url: string }).url, 'redis://:[redacted]@cache:6379');
+    const print = runCli(['config', 'print', '--config', path], {
+      HUTONG_APP_SECRET: 'another-secret-value',
+    });
+    assert.equal(print.status, 0, print.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(print.stdout)), Object.keys(shown));
+    assert.ok(!print.stdout.includes('another-secret-value'));
+  });
+
   test('`hutong config check` prints the configuration without secrets; a bad one exits 2 naming the key', async () => {
     const cli = runCli;
     const good = cli(['config', 'check', '--config', await file('ok.json', base)]);
     assert.equal(good.status, 0, good.stderr);
-    assert.equal(JSON.parse(good.stdout).tunnelSignatureKey, '[redacted]');
+    assert.equal(JSON.parse(good.stdout).tunnel.signatureKey, '[redacted]');
     assert.ok(!good.stdout.includes('app-secret-from-the-file'));
     assert.match(good.stderr, /configuration ok/);
     const bad = cli(['config', 'check', '--config', await file('bad.json', { ...base, port: -1 })]);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /^Configuration error: bad\.json: port: /);
+    assert.match(
+      bad.stderr,
+      /^Configuration error: bad\.json: port \(PORT\): expected an integer ≥ 0, got -1/,
+    );
     const fromEnv = cli(['config', 'check'], {
       HUTONG_TUNNEL_SIGNATURE_KEY: 'k',
       HUTONG_APPID: 'wx0123456789abcdef',

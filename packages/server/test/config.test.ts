@@ -75,7 +75,14 @@ test('bad values are refused with the key named', () => {
     [{ HUTONG_TUNNEL_SIGNATURE_KEY: 'k' }, 'HUTONG_APPS'],
     [{ ...base, HUTONG_APPS: 'nocolon' }, 'HUTONG_APPS'],
     [{ HUTONG_APPID: 'wx1', HUTONG_APP_SECRET: 's' }, 'HUTONG_TUNNEL_SIGNATURE_KEY'],
-    [{ ...base, HUTONG_APP_SECRET_FILE: '/nonexistent/secret' }, 'HUTONG_APP_SECRET_FILE'],
+    [
+      {
+        HUTONG_APPID: 'wx1',
+        HUTONG_APP_SECRET_FILE: '/nonexistent/secret',
+        HUTONG_TUNNEL_SIGNATURE_KEY: 'k',
+      },
+      'HUTONG_APP_SECRET_FILE',
+    ],
     [{ ...base, HUTONG_AUTH_CALLERS: '10.0.0.1, nginx' }, 'HUTONG_AUTH_CALLERS'],
     [{ ...base, HUTONG_AUTH_CALLERS: '10.0.0.0/33' }, 'HUTONG_AUTH_CALLERS'],
     [{ ...base, HUTONG_TUNNEL_RECEIVE_HOSTS: 'https://biz.example.com/' }, 'HUTONG_TUNNEL_RECEIVE_HOSTS'],

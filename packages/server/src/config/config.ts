@@ -6,6 +6,12 @@ import { addressList } from '../http/address-list.js';
 import { imLimitDefaults } from '../im/im-limits.js';
 import type { SessionStoreOptions } from '../stores/index.js';
 import { tunnelHubDefaults } from '../tunnel/tunnel-hub-options.js';
+import { ConfigError, type ConfigWarning, throwIfAny } from './config-error.js';
+import { type Env, EnvReader } from './env-reader.js';
+import { publicUrl, trustProxy, warnPlainHttp } from './network.js';
+import { checkSqlitePath, checkUrl } from './urls.js';
+
+export { ConfigError, ConfigErrors, type ConfigWarning } from './config-error.js';
 
 /** Tunnel limits (HUTONG_TUNNEL_*), as the hub takes them; defaults: `tunnelHubDefaults`. */
 export interface TunnelLimits {
@@ -61,7 +67,7 @@ export interface HutongConfig {
   /** The hosts tunnel events may be POSTed to (`receiveUrl` of `get/wsurl`); unset: any host. */
   tunnelReceiveHosts: string[] | undefined;
   tunnelLimits: TunnelLimits;
-  /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs). */
+  /** Proxies whose X-Forwarded-For is believed (comma-separated addresses, CIDRs, proxy-addr keywords). */
   trustProxy: string | undefined;
   /** Business servers allowed to call the Wafer 1 auth API `/auth`; unset: any caller. */
   authCallers: string[] | undefined;
@@ -98,98 +104,75 @@ export interface HutongConfig {
   logLevel: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`${key}: ${message}`);
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-/** A value from `KEY`, or from the file named by `KEY_FILE` (for secrets). */
-function read(env: Env, key: string): string | undefined {
-  const file = env[`${key}_FILE`];
-  if (file) {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch {
-      throw new ConfigError(`${key}_FILE`, `cannot read ${file}`);
-    }
-  }
-  const value = env[key];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function int(env: Env, key: string, fallback: number, min = 0): number {
-  const raw = read(env, key);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new ConfigError(key, `expected an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
-function bool(env: Env, key: string, fallback: boolean): boolean {
-  const raw = read(env, key);
-  if (raw === undefined) return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(key, `expected true or false, got "${raw}"`);
-}
-
 /** `HUTONG_APPS=appid:secret,appid2:secret2`, or `HUTONG_APPID` + `HUTONG_APP_SECRET`. */
-function apps(env: Env, fallback: AppCredentials[]): AppCredentials[] {
-  const list = read(env, 'HUTONG_APPS');
+function apps(r: EnvReader, fallback: AppCredentials[]): AppCredentials[] {
+  const list = r.read('HUTONG_APPS');
   if (list) {
-    return list.split(',').map((pair) => {
-      const [appid, secret] = pair.split(':').map((part) => part.trim());
-      if (!appid || !secret)
-        throw new ConfigError('HUTONG_APPS', 'expected appid:secret pairs separated by commas');
-      return { appid, secret };
-    });
+    const pairs = list.split(',').map((pair) => pair.split(':').map((part) => part.trim()));
+    if (pairs.some(([appid, secret]) => !appid || !secret)) {
+      r.fail('HUTONG_APPS', 'expected appid:secret pairs separated by commas');
+      return [];
+    }
+    return pairs.map(([appid, secret]) => ({ appid: appid!, secret: secret! }));
   }
-  const appid = read(env, 'HUTONG_APPID');
-  const secret = read(env, 'HUTONG_APP_SECRET');
+  const appid = r.read('HUTONG_APPID');
+  const secret = r.read('HUTONG_APP_SECRET');
   if (appid && secret) return [{ appid, secret }];
-  if (appid || secret)
-    throw new ConfigError(appid ? 'HUTONG_APP_SECRET' : 'HUTONG_APPID', 'set both or neither');
+  if (appid || secret) {
+    r.fail(appid ? 'HUTONG_APP_SECRET' : 'HUTONG_APPID', 'set both or neither');
+    return [];
+  }
   if (fallback.length > 0) return fallback;
-  throw new ConfigError('HUTONG_APPS', 'no mini program app configured (HUTONG_APPID and HUTONG_APP_SECRET)');
+  r.fail('HUTONG_APPS', 'no mini program app configured (HUTONG_APPID and HUTONG_APP_SECRET)');
+  return [];
 }
 
-function store(env: Env, dataDir: string): SessionStoreOptions {
-  const kind = read(env, 'HUTONG_STORE') ?? 'sqlite';
-  const url = read(env, 'HUTONG_STORE_URL');
+/** A SQL or Redis URL checked against the store's kind; SQLite takes a file path. */
+function storeUrl(r: EnvReader, key: string, kindKey: string, kind: string, url: string): string {
+  const checked =
+    kind === 'sqlite'
+      ? checkSqlitePath(r, key, url, kindKey)
+      : checkUrl(r, key, url, kind === 'redis' ? 'redis' : kind === 'mysql' ? 'mysql' : 'postgres');
+  return checked ?? url;
+}
+
+function redisUrl(r: EnvReader, key: string): string | undefined {
+  const url = r.read(key);
+  return url === undefined ? undefined : (checkUrl(r, key, url, 'redis') ?? url);
+}
+
+function store(r: EnvReader, dataDir: string): SessionStoreOptions {
+  const kind = r.read('HUTONG_STORE') ?? 'sqlite';
+  const raw = r.read('HUTONG_STORE_URL');
+  const url = raw === undefined ? undefined : storeUrl(r, 'HUTONG_STORE_URL', 'HUTONG_STORE', kind, raw);
+  const cache = () => r.int('HUTONG_SESSION_CACHE', 10_000);
   switch (kind) {
     case 'sqlite':
-      return {
-        kind,
-        file: url ?? resolve(dataDir, 'hutong.sqlite'),
-        cacheEntries: int(env, 'HUTONG_SESSION_CACHE', 10_000),
-      };
+      return { kind, file: url ?? resolve(dataDir, 'hutong.sqlite'), cacheEntries: cache() };
     case 'redis':
       return {
         kind,
-        url: url ?? read(env, 'HUTONG_REDIS_URL') ?? 'redis://127.0.0.1:6379',
-        localCacheEntries: int(env, 'HUTONG_SESSION_CACHE', 10_000),
+        url: url ?? redisUrl(r, 'HUTONG_REDIS_URL') ?? 'redis://127.0.0.1:6379',
+        localCacheEntries: cache(),
       };
     case 'mysql':
     case 'postgres':
-      if (!url) throw new ConfigError('HUTONG_STORE_URL', `required when HUTONG_STORE=${kind}`);
-      return { kind, url };
+      if (!url) r.fail('HUTONG_STORE_URL', `required when HUTONG_STORE=${kind}`);
+      return { kind, url: url ?? '' };
     default:
-      throw new ConfigError('HUTONG_STORE', `expected sqlite, redis, mysql or postgres, got "${kind}"`);
+      r.fail('HUTONG_STORE', `expected sqlite, redis, mysql or postgres, got "${kind}"`);
+      return { kind: 'sqlite', file: ':memory:' };
   }
 }
 
 /** The IM store: its own setting, else the session store's database, else a SQLite file. */
-function imStore(env: Env, dataDir: string, sessions: SessionStoreOptions): HutongConfig['im']['store'] {
-  const kind = read(env, 'HUTONG_IM_STORE');
-  const url = read(env, 'HUTONG_IM_STORE_URL');
+function imStore(r: EnvReader, dataDir: string, sessions: SessionStoreOptions): HutongConfig['im']['store'] {
+  const kind = r.read('HUTONG_IM_STORE');
+  const raw = r.read('HUTONG_IM_STORE_URL');
+  const effective =
+    kind ?? (sessions.kind === 'mysql' || sessions.kind === 'postgres' ? sessions.kind : 'sqlite');
+  const url =
+    raw === undefined ? undefined : storeUrl(r, 'HUTONG_IM_STORE_URL', 'HUTONG_IM_STORE', effective, raw);
   if (kind === undefined) {
     if (sessions.kind === 'mysql' || sessions.kind === 'postgres')
       return { kind: sessions.kind, url: url ?? sessions.url };
@@ -198,20 +181,23 @@ function imStore(env: Env, dataDir: string, sessions: SessionStoreOptions): Huto
   }
   if (kind === 'sqlite') return { kind, file: url ?? resolve(dataDir, 'im.sqlite') };
   if (kind === 'mysql' || kind === 'postgres') {
-    if (!url) throw new ConfigError('HUTONG_IM_STORE_URL', `required when HUTONG_IM_STORE=${kind}`);
-    return { kind, url };
+    if (!url) r.fail('HUTONG_IM_STORE_URL', `required when HUTONG_IM_STORE=${kind}`);
+    return { kind, url: url ?? '' };
   }
-  throw new ConfigError('HUTONG_IM_STORE', `expected sqlite, mysql or postgres, got "${kind}"`);
+  r.fail('HUTONG_IM_STORE', `expected sqlite, mysql or postgres, got "${kind}"`);
+  return { kind: 'sqlite', file: ':memory:' };
 }
 
 /** Certificate and key files, checked now (readable, PEM, a matching pair) so a bad pair stops the start. */
-function tls(env: Env): HutongConfig['tls'] {
-  const cert = read(env, 'HUTONG_TLS_CERT');
-  const key = read(env, 'HUTONG_TLS_KEY');
+function tls(r: EnvReader): HutongConfig['tls'] {
+  const cert = r.read('HUTONG_TLS_CERT');
+  const key = r.read('HUTONG_TLS_KEY');
   if (!cert && !key) return undefined;
-  if (!cert || !key)
-    throw new ConfigError(cert ? 'HUTONG_TLS_KEY' : 'HUTONG_TLS_CERT', 'set both or neither');
-  loadTls({ cert, key });
+  if (!cert || !key) {
+    r.fail(cert ? 'HUTONG_TLS_KEY' : 'HUTONG_TLS_CERT', 'set both or neither');
+    return undefined;
+  }
+  r.attempt(() => loadTls({ cert, key }), undefined);
   return { cert: resolve(cert), key: resolve(key) };
 }
 
@@ -236,11 +222,11 @@ export function loadTls(files: { cert: string; key: string }): { cert: Buffer; k
   return pair;
 }
 
-function adminToken(env: Env): string | undefined {
-  const token = read(env, 'HUTONG_ADMIN_TOKEN');
+function adminToken(r: EnvReader): string | undefined {
+  const token = r.read('HUTONG_ADMIN_TOKEN');
   if (token === undefined) return undefined;
   if (token.length < 16 || !/^[\x21-\x7e]+$/.test(token)) {
-    throw new ConfigError(
+    return r.fail(
       'HUTONG_ADMIN_TOKEN',
       'expected at least 16 printable ASCII characters without spaces (e.g. `openssl rand -hex 24`)',
     );
@@ -248,90 +234,75 @@ function adminToken(env: Env): string | undefined {
   return token;
 }
 
-function imWebhook(env: Env): HutongConfig['im']['webhook'] {
-  const url = read(env, 'HUTONG_IM_WEBHOOK_URL');
-  if (!url) return undefined;
-  if (!/^https?:\/\//.test(url))
-    throw new ConfigError('HUTONG_IM_WEBHOOK_URL', `expected an http(s) URL, got "${url}"`);
-  return {
-    url,
-    verify: bool(env, 'HUTONG_IM_WEBHOOK_VERIFY', false),
-    filter: bool(env, 'HUTONG_IM_WEBHOOK_FILTER', false),
-  };
+function imWebhook(r: EnvReader): HutongConfig['im']['webhook'] {
+  const raw = r.read('HUTONG_IM_WEBHOOK_URL');
+  const verify = r.bool('HUTONG_IM_WEBHOOK_VERIFY', false);
+  const filter = r.bool('HUTONG_IM_WEBHOOK_FILTER', false);
+  if (!raw) return undefined;
+  const url = checkUrl(r, 'HUTONG_IM_WEBHOOK_URL', raw, 'http');
+  return url === undefined ? undefined : { url, verify, filter };
 }
 
-function delays(env: Env, key: string, fallback: number[]): number[] {
-  const raw = read(env, key);
+function delays(r: EnvReader, key: string, fallback: number[]): number[] {
+  const raw = r.read(key);
   if (raw === undefined) return fallback;
   const values = raw.split(',').map((part) => Number(part.trim()));
   if (values.some((v) => !Number.isInteger(v) || v < 0) || values.length > 10) {
-    throw new ConfigError(key, `expected up to 10 comma-separated millisecond values, got "${raw}"`);
+    r.fail(key, `expected up to 10 comma-separated millisecond values, got "${raw}"`);
+    return fallback;
   }
   return values;
-}
-
-/** The non-empty entries of a comma-separated setting, trimmed; undefined when it is unset. */
-function entriesOf(env: Env, key: string): string[] | undefined {
-  const raw = read(env, key);
-  if (raw === undefined) return undefined;
-  return raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
 }
 
 /**
  * A comma-separated list of hosts (`biz.example.com`, `biz.example.com:8443`, `*.example.com`,
  * `10.0.0.5`, `[::1]`), lowercased.
  */
-function hosts(env: Env, key: string): string[] | undefined {
-  const entries = entriesOf(env, key)?.map((entry) => entry.toLowerCase());
+function hosts(r: EnvReader, key: string): string[] | undefined {
+  const entries = r.entries(key)?.map((entry) => entry.toLowerCase());
   if (entries === undefined) return undefined;
   const bad = entries.find((entry) => !/^(\*\.)?(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(entry));
-  if (bad !== undefined || entries.length === 0) {
-    throw new ConfigError(key, `expected host names separated by commas, got "${bad ?? read(env, key)}"`);
-  }
+  if (bad !== undefined || entries.length === 0)
+    return r.fail(key, `expected host names separated by commas, got "${bad ?? r.read(key)}"`);
   return entries;
 }
 
 /** A comma-separated list of addresses and CIDR ranges, checked now. */
-function addresses(env: Env, key: string): string[] | undefined {
-  const entries = entriesOf(env, key);
+function addresses(r: EnvReader, key: string): string[] | undefined {
+  const entries = r.entries(key);
   if (entries === undefined) return undefined;
   try {
     addressList(entries);
   } catch (error) {
-    throw new ConfigError(key, `expected IP addresses or CIDR ranges: ${(error as Error).message}`);
+    return r.fail(key, `expected IP addresses or CIDR ranges: ${(error as Error).message}`);
   }
   return entries;
 }
 
 /** Tunnel limits from HUTONG_TUNNEL_*; each default is the hub's own (`tunnelHubDefaults`). */
-function tunnelLimits(env: Env): TunnelLimits {
+function tunnelLimits(r: EnvReader): TunnelLimits {
   const d = tunnelHubDefaults;
   return {
-    pendingTtlMs: int(env, 'HUTONG_TUNNEL_PENDING_TTL', d.pendingTtlMs / 1000, 1) * 1000,
-    maxPayload: int(env, 'HUTONG_TUNNEL_MAX_FRAME_BYTES', d.maxPayload, 1024),
-    maxBufferedBytes: int(env, 'HUTONG_TUNNEL_MAX_BUFFERED_BYTES', d.maxBufferedBytes, 64 * 1024),
-    maxTunnels: int(env, 'HUTONG_TUNNEL_MAX_TUNNELS', d.maxTunnels, 1),
-    maxTunnelsPerOwner: int(env, 'HUTONG_TUNNEL_MAX_PER_USER', d.maxTunnelsPerOwner, 1),
-    recoveryWindowMs: int(env, 'HUTONG_TUNNEL_RECOVERY_WINDOW', d.recoveryWindowMs / 1000, 1) * 1000,
-    recoveryMaxMessages: int(env, 'HUTONG_TUNNEL_RECOVERY_MAX_MESSAGES', d.recoveryMaxMessages, 1),
-    roomsPerTunnel: int(env, 'HUTONG_TUNNEL_ROOMS_PER_TUNNEL', d.roomsPerTunnel, 1),
-    pushBodyBytes: int(env, 'HUTONG_TUNNEL_PUSH_BODY_BYTES', d.pushBodyBytes, 64 * 1024),
+    pendingTtlMs: r.int('HUTONG_TUNNEL_PENDING_TTL', d.pendingTtlMs / 1000, 1) * 1000,
+    maxPayload: r.int('HUTONG_TUNNEL_MAX_FRAME_BYTES', d.maxPayload, 1024),
+    maxBufferedBytes: r.int('HUTONG_TUNNEL_MAX_BUFFERED_BYTES', d.maxBufferedBytes, 64 * 1024),
+    maxTunnels: r.int('HUTONG_TUNNEL_MAX_TUNNELS', d.maxTunnels, 1),
+    maxTunnelsPerOwner: r.int('HUTONG_TUNNEL_MAX_PER_USER', d.maxTunnelsPerOwner, 1),
+    recoveryWindowMs: r.int('HUTONG_TUNNEL_RECOVERY_WINDOW', d.recoveryWindowMs / 1000, 1) * 1000,
+    recoveryMaxMessages: r.int('HUTONG_TUNNEL_RECOVERY_MAX_MESSAGES', d.recoveryMaxMessages, 1),
+    roomsPerTunnel: r.int('HUTONG_TUNNEL_ROOMS_PER_TUNNEL', d.roomsPerTunnel, 1),
+    pushBodyBytes: r.int('HUTONG_TUNNEL_PUSH_BODY_BYTES', d.pushBodyBytes, 64 * 1024),
   };
 }
 
-function broker(env: Env): HutongConfig['broker'] {
-  const kind = read(env, 'HUTONG_BROKER') ?? 'local';
+function broker(r: EnvReader): HutongConfig['broker'] {
+  const kind = r.read('HUTONG_BROKER') ?? 'local';
+  const url = redisUrl(r, 'HUTONG_BROKER_URL');
   if (kind === 'local') return { kind };
-  if (kind === 'redis') {
-    return {
-      kind,
-      url: read(env, 'HUTONG_BROKER_URL') ?? read(env, 'HUTONG_REDIS_URL') ?? 'redis://127.0.0.1:6379',
-    };
-  }
-  throw new ConfigError('HUTONG_BROKER', `expected local or redis, got "${kind}"`);
+  if (kind === 'redis')
+    return { kind, url: url ?? redisUrl(r, 'HUTONG_REDIS_URL') ?? 'redis://127.0.0.1:6379' };
+  r.fail('HUTONG_BROKER', `expected local or redis, got "${kind}"`);
+  return { kind: 'local' };
 }
 
 export interface ConfigDefaults {
@@ -340,57 +311,78 @@ export interface ConfigDefaults {
   tunnelSignatureKey?: string;
 }
 
-export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}): HutongConfig {
-  const host = read(env, 'HOST') ?? '127.0.0.1';
-  const port = int(env, 'PORT', 5757);
-  const dataDir = resolve(read(env, 'HUTONG_DATA_DIR') ?? '.data');
-  const tunnelSignatureKey = read(env, 'HUTONG_TUNNEL_SIGNATURE_KEY') ?? defaults.tunnelSignatureKey;
-  if (!tunnelSignatureKey) throw new ConfigError('HUTONG_TUNNEL_SIGNATURE_KEY', 'required');
-  const sessions = store(env, dataDir);
-  return {
+/** A loaded configuration with every problem found: `config` is usable only when `errors` is empty. */
+export interface ConfigReport {
+  config: HutongConfig;
+  errors: ConfigError[];
+  warnings: ConfigWarning[];
+}
+
+/** The configuration, reading every setting whatever fails, so that all errors are reported at once. */
+export function checkEnv(env: Env = process.env, defaults: ConfigDefaults = {}): ConfigReport {
+  const r = new EnvReader(env);
+  const host = r.read('HOST') ?? '127.0.0.1';
+  const port = r.int('PORT', 5757);
+  const dataDir = resolve(r.read('HUTONG_DATA_DIR') ?? '.data');
+  const tunnelSignatureKey = r.read('HUTONG_TUNNEL_SIGNATURE_KEY') ?? defaults.tunnelSignatureKey;
+  if (!tunnelSignatureKey) r.fail('HUTONG_TUNNEL_SIGNATURE_KEY', 'required');
+  const sessions = store(r, dataDir);
+  const tlsFiles = tls(r);
+  const wechatApiUrl = r.read('HUTONG_WECHAT_API_URL');
+  if (wechatApiUrl !== undefined) checkUrl(r, 'HUTONG_WECHAT_API_URL', wechatApiUrl, 'http');
+  warnPlainHttp(r, host, tlsFiles !== undefined || r.read('HUTONG_TLS_CERT') !== undefined);
+  const config: HutongConfig = {
     host,
     port,
-    publicUrl: (
-      read(env, 'HUTONG_PUBLIC_URL') ??
-      `${read(env, 'HUTONG_TLS_CERT') ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
-    ).replace(/\/+$/, ''),
+    publicUrl: publicUrl(r, host, port, r.read('HUTONG_TLS_CERT') !== undefined),
     dataDir,
     store: sessions,
-    apps: apps(env, defaults.apps ?? []),
-    wechatApiUrl: read(env, 'HUTONG_WECHAT_API_URL') ?? defaults.wechatApiUrl,
-    wechatTimeoutMs: int(env, 'HUTONG_WECHAT_TIMEOUT_MS', 5000, 1),
-    sessionTtlMs: int(env, 'HUTONG_SESSION_TTL', 30 * 24 * 3600, 60) * 1000,
-    sessionIdleTtlMs: int(env, 'HUTONG_SESSION_IDLE_TTL', 7 * 24 * 3600, 60) * 1000,
-    singleSession: bool(env, 'HUTONG_SINGLE_SESSION', false),
-    userDataMaxAgeMs: int(env, 'HUTONG_USER_DATA_MAX_AGE', 600, 1) * 1000,
-    loginRatePerIp: int(env, 'HUTONG_LOGIN_RATE_PER_IP', 60),
-    loginRatePerUser: int(env, 'HUTONG_LOGIN_RATE_PER_USER', 20),
-    connectionsPerIp: int(env, 'HUTONG_CONNECTIONS_PER_IP', 1000),
-    tunnelSignatureKey,
-    tunnelHeartbeatSeconds: int(env, 'HUTONG_TUNNEL_HEARTBEAT', tunnelHubDefaults.heartbeatSeconds, 1),
-    tunnelReceiveHosts: hosts(env, 'HUTONG_TUNNEL_RECEIVE_HOSTS'),
-    tunnelLimits: tunnelLimits(env),
-    webhookRetryDelaysMs: delays(env, 'HUTONG_WEBHOOK_RETRY_MS', [200, 1000, 3000]),
-    broker: broker(env),
-    nodeId: read(env, 'HUTONG_NODE_ID'),
-    trustProxy: read(env, 'HUTONG_TRUST_PROXY'),
-    authCallers: addresses(env, 'HUTONG_AUTH_CALLERS'),
+    apps: apps(r, defaults.apps ?? []),
+    wechatApiUrl: wechatApiUrl ?? defaults.wechatApiUrl,
+    wechatTimeoutMs: r.int('HUTONG_WECHAT_TIMEOUT_MS', 5000, 1),
+    sessionTtlMs: r.int('HUTONG_SESSION_TTL', 30 * 24 * 3600, 60) * 1000,
+    sessionIdleTtlMs: r.int('HUTONG_SESSION_IDLE_TTL', 7 * 24 * 3600, 60) * 1000,
+    singleSession: r.bool('HUTONG_SINGLE_SESSION', false),
+    userDataMaxAgeMs: r.int('HUTONG_USER_DATA_MAX_AGE', 600, 1) * 1000,
+    loginRatePerIp: r.int('HUTONG_LOGIN_RATE_PER_IP', 60),
+    loginRatePerUser: r.int('HUTONG_LOGIN_RATE_PER_USER', 20),
+    connectionsPerIp: r.int('HUTONG_CONNECTIONS_PER_IP', 1000),
+    tunnelSignatureKey: tunnelSignatureKey ?? '',
+    tunnelHeartbeatSeconds: r.int('HUTONG_TUNNEL_HEARTBEAT', tunnelHubDefaults.heartbeatSeconds, 1),
+    tunnelReceiveHosts: hosts(r, 'HUTONG_TUNNEL_RECEIVE_HOSTS'),
+    tunnelLimits: tunnelLimits(r),
+    webhookRetryDelaysMs: delays(r, 'HUTONG_WEBHOOK_RETRY_MS', [200, 1000, 3000]),
+    broker: broker(r),
+    nodeId: r.read('HUTONG_NODE_ID'),
+    trustProxy: trustProxy(r, 'HUTONG_TRUST_PROXY'),
+    authCallers: addresses(r, 'HUTONG_AUTH_CALLERS'),
     im: {
-      store: imStore(env, dataDir, sessions),
-      idleSeconds: int(env, 'HUTONG_IM_IDLE', 20, 3),
-      singleDevice: bool(env, 'HUTONG_IM_SINGLE_DEVICE', false),
-      maxDevicesPerUser: int(env, 'HUTONG_IM_MAX_DEVICES', 10, 1),
-      maxBufferedBytes: int(env, 'HUTONG_IM_MAX_BUFFERED_BYTES', 1024 * 1024, 64 * 1024),
-      maxQueuedBytes: int(env, 'HUTONG_IM_MAX_QUEUED_BYTES', imLimitDefaults.maxQueuedBytes, 64 * 1024),
-      maxPendingAccepts: int(env, 'HUTONG_IM_MAX_PENDING_ACCEPTS', imLimitDefaults.maxPendingAccepts, 1),
-      maxQueueWaitMs: int(env, 'HUTONG_IM_MAX_QUEUE_WAIT_MS', imLimitDefaults.maxQueueWaitMs, 10),
-      webhook: imWebhook(env),
+      store: imStore(r, dataDir, sessions),
+      idleSeconds: r.int('HUTONG_IM_IDLE', 20, 3),
+      singleDevice: r.bool('HUTONG_IM_SINGLE_DEVICE', false),
+      maxDevicesPerUser: r.int('HUTONG_IM_MAX_DEVICES', 10, 1),
+      maxBufferedBytes: r.int('HUTONG_IM_MAX_BUFFERED_BYTES', 1024 * 1024, 64 * 1024),
+      maxQueuedBytes: r.int('HUTONG_IM_MAX_QUEUED_BYTES', imLimitDefaults.maxQueuedBytes, 64 * 1024),
+      maxPendingAccepts: r.int('HUTONG_IM_MAX_PENDING_ACCEPTS', imLimitDefaults.maxPendingAccepts, 1),
+      maxQueueWaitMs: r.int('HUTONG_IM_MAX_QUEUE_WAIT_MS', imLimitDefaults.maxQueueWaitMs, 10),
+      webhook: imWebhook(r),
     },
-    tls: tls(env),
-    workers: int(env, 'HUTONG_WORKERS', 1, 1),
-    drainTimeoutMs: int(env, 'HUTONG_DRAIN_TIMEOUT_MS', 10_000, 100),
-    startTimeoutMs: int(env, 'HUTONG_START_TIMEOUT_MS', 60_000, 0),
-    adminToken: adminToken(env),
-    logLevel: read(env, 'HUTONG_LOG_LEVEL') ?? 'info',
+    tls: tlsFiles,
+    workers: r.int('HUTONG_WORKERS', 1, 1),
+    drainTimeoutMs: r.int('HUTONG_DRAIN_TIMEOUT_MS', 10_000, 100),
+    startTimeoutMs: r.int('HUTONG_START_TIMEOUT_MS', 60_000, 0),
+    adminToken: adminToken(r),
+    logLevel: r.read('HUTONG_LOG_LEVEL') ?? 'info',
   };
+  return { config, errors: r.errors, warnings: r.warnings };
+}
+
+/**
+ * The configuration from `env`, or a ConfigError: the one problem, or a ConfigErrors listing
+ * every problem found (its `key` is the first's).
+ */
+export function loadConfig(env: Env = process.env, defaults: ConfigDefaults = {}): HutongConfig {
+  const { config, errors } = checkEnv(env, defaults);
+  throwIfAny(errors);
+  return config;
 }
