@@ -73,8 +73,11 @@ async function checkedConfig(
   file: string | undefined,
 ): Promise<{ config: HutongConfig; warnings: ConfigWarning[] }> {
   const report = await checkConfigWithFile(file);
-  throwIfAny(report.errors);
-  throwIfAny(productionProblems(report.config).map((p) => report.name(p.key, p.detail)));
+  // Production checks too, on the settings that loaded: a failed one holds a fallback, not the user's value.
+  const production = productionProblems(report.config)
+    .filter((p) => !report.failed.has(p.key))
+    .map((p) => report.name(p.key, p.detail));
+  throwIfAny([...report.errors, ...production]);
   return report;
 }
 

@@ -236,6 +236,7 @@ describe('configuration mistakes', () => {
   test('config check lists every error at once, each with its key and variable', async () => {
     const path = await file({
       ...base,
+      appid: 'my-app',
       publicUrl: 'api.example.com',
       trustProxy: 'nginx',
       broker: { kind: 'redis', url: 'localhost:6379' },
@@ -243,13 +244,14 @@ describe('configuration mistakes', () => {
     });
     const run = runCli(['config', 'check', '--config', path], { HUTONG_IM_STORE: 'mongo' });
     assert.equal(run.status, 2, run.stderr);
-    assert.match(run.stderr, /^Configuration errors \(5\):\n/);
+    assert.match(run.stderr, /^Configuration errors \(6\):\n/);
     for (const name of [
       'h.json: session.ttl (HUTONG_SESSION_TTL): expected an integer',
       'h.json: publicUrl (HUTONG_PUBLIC_URL): ',
       'h.json: trustProxy (HUTONG_TRUST_PROXY): ',
       'h.json: broker.url (HUTONG_BROKER_URL): ',
       'HUTONG_IM_STORE: expected sqlite, mysql or postgres, got "mongo" (file key im.store.kind)',
+      'h.json: appid (HUTONG_APPID): "my-app" is not a mini program appid',
     ]) {
       assert.ok(run.stderr.includes(`  ${name}`), `${name} in\n${run.stderr}`);
     }

@@ -235,6 +235,8 @@ export interface FileConfigReport {
   warnings: ConfigWarning[];
   /** Names a further problem (a production check's) the way these were named. */
   name: Namer;
+  /** The variables (without `_FILE`) with an error, whose values in `config` are fallbacks. */
+  failed: ReadonlySet<string>;
 }
 
 /**
@@ -264,6 +266,7 @@ export async function checkConfigWithFile(
       return { key, detail };
     }),
     name,
+    failed: new Set(report.errors.map((e) => e.key.replace(/_FILE$/, ''))),
   };
 }
 
