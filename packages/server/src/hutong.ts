@@ -398,7 +398,15 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
       return publicUrl;
     },
     async listen() {
-      const address = await app.listen({ host: config.host, port: config.port });
+      // Fastify names the scheme from its own `https` option, which a serverFactory bypasses.
+      const scheme = (address: string) => (config.tls ? address.replace(/^http:/, 'https:') : address);
+      const address = scheme(
+        await app.listen({
+          host: config.host,
+          port: config.port,
+          listenTextResolver: (at) => `Server listening at ${scheme(at)}`,
+        }),
+      );
       const bound = app.server.address();
       if (config.port === 0 && bound && typeof bound === 'object') {
         publicUrl = publicUrl.replace(/:0$/, `:${bound.port}`);

@@ -9,8 +9,10 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { pino } from 'pino';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createHutong, type Hutong } from '../src/hutong.js';
@@ -63,6 +65,10 @@ describe('TLS', () => {
   let two: { cert: string; key: string };
   let live: { cert: string; key: string };
   let hutong: Hutong;
+  let listened = '';
+  const logs = new PassThrough();
+  const lines: string[] = [];
+  logs.on('data', (chunk: Buffer) => lines.push(...String(chunk).split('\n').filter(Boolean)));
   const env = (files: { cert?: string; key?: string }) =>
     testEnv({
       ...(files.cert ? { HUTONG_TLS_CERT: files.cert } : {}),
@@ -76,8 +82,11 @@ describe('TLS', () => {
     live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') };
     await copyFile(one.cert, live.cert);
     await copyFile(one.key, live.key);
-    hutong = await createHutong(loadConfig(env(live)), { purgeIntervalMs: 0 });
-    await hutong.listen();
+    hutong = await createHutong(loadConfig(env(live)), {
+      purgeIntervalMs: 0,
+      logger: pino({ level: 'info' }, logs),
+    });
+    listened = await hutong.listen();
   });
   after(async () => {
     await hutong?.close();
@@ -86,6 +95,15 @@ describe('TLS', () => {
 
   test('serves HTTPS and WSS with the configured certificate; the public URL is https', async () => {
     assert.match(hutong.publicUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(listened, /^https:\/\//, 'listen() answers the https address');
+    const said = lines
+      .map((line) => JSON.parse(line) as { msg: string })
+      .find((l) => l.msg.startsWith('Server listening'));
+    assert.match(
+      said?.msg ?? '',
+      /^Server listening at https:\/\/127\.0\.0\.1:\d+$/,
+      'the log line says https',
+    );
     assert.equal((await peer(hutong.publicUrl)).subject.CN, 'one');
     const ws = new WebSocket(`${hutong.publicUrl.replace('https', 'wss')}/im`, { rejectUnauthorized: false });
     await new Promise((resolve, reject) => {
