@@ -12,7 +12,14 @@ export { HttpWeChatApi, type HttpWeChatApiOptions, wxErrorToHutong } from './aut
 export { LocalBroker, LocalBus } from './brokers/local-broker.js';
 export { RedisBroker, type RedisBrokerOptions } from './brokers/redis-broker.js';
 export { type ConfigDefaults, ConfigError, type HutongConfig, loadConfig } from './config/config.js';
-export { configFileSchema, describeConfig, loadConfigWithFile } from './config/config-file.js';
+export { ConfigErrors, type ConfigWarning } from './config/config-error.js';
+export {
+  checkConfigWithFile,
+  configFileSchema,
+  describeConfig,
+  type FileConfigReport,
+  loadConfigWithFile,
+} from './config/config-file.js';
 export { redactQuery, redactUrl } from './config/redact.js';
 export {
   assertSafeSecrets,
