@@ -72,7 +72,8 @@ export interface DevStackOptions {
  * `/weapp/login` and `/weapp/user`, and the demos (`@hutong/demos`): their business routes under
  * `/weapp` (the chat room at `/weapp/tunnel`), the seed 一笔到底 app's under `/applet` and their
  * pages at `/`. `HUTONG_SEED_CONFIG` names the seed server's `config.js` (`seed-config.ts`): its
- * settings go under the environment's.
+ * settings go under the environment's. Without a configured admin token one is generated, so that
+ * the dashboard (`/admin/`) opens from the link `banner.ts` prints.
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const given = options.env ?? process.env;
