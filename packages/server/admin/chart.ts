@@ -34,7 +34,19 @@ const label = (v: number) =>
       ? v.toFixed(1)
       : String(Math.round(v));
 
-export function lineChart(container: HTMLElement, series: Series[], windowMs: number, now: number): void {
+/** The time axis' two ends: the window's start (e.g. `-10m`) and now. */
+export interface AxisLabels {
+  start: string;
+  now: string;
+}
+
+export function lineChart(
+  container: HTMLElement,
+  series: Series[],
+  windowMs: number,
+  now: number,
+  axis: AxisLabels = { start: `-${Math.round(windowMs / 60_000)}m`, now: 'now' },
+): void {
   const from = now - windowMs;
   const top = nice(Math.max(0, ...series.flatMap((s) => s.points.map(([, v]) => v))));
   const x = (t: number) => PAD.left + ((t - from) / windowMs) * (W - PAD.left - PAD.right);
@@ -57,8 +69,8 @@ export function lineChart(container: HTMLElement, series: Series[], windowMs: nu
     root.append(text);
   }
   for (const [t, text] of [
-    [from, `-${Math.round(windowMs / 60_000)}m`],
-    [now, 'now'],
+    [from, axis.start],
+    [now, axis.now],
   ] as const) {
     const el = svg('text', {
       x: x(t),
@@ -66,6 +78,7 @@ export function lineChart(container: HTMLElement, series: Series[], windowMs: nu
       'text-anchor': t === now ? 'end' : 'start',
       'font-size': 11,
       fill: '#656d76',
+      'data-axis': t === now ? 'now' : 'start',
     });
     el.textContent = text;
     root.append(el);

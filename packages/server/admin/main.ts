@@ -38,6 +38,8 @@ const TEXT = {
     imDelivered: 'IM 送达',
     loginsOk: '登录成功',
     loginsFailed: '登录失败',
+    chartStart: '{n} 分钟前',
+    chartNow: '现在',
     lang: 'English',
   },
   en: {
@@ -71,6 +73,8 @@ const TEXT = {
     imDelivered: 'IM delivered',
     loginsOk: 'Logins ok',
     loginsFailed: 'Logins failed',
+    chartStart: '-{n}m',
+    chartNow: 'now',
     lang: '中文',
   },
 };
@@ -85,6 +89,8 @@ const t = (key: Key, params: Record<string, string> = {}) =>
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const TOKEN_KEY = 'hutong_admin_token';
 const WINDOW_MS = 10 * 60_000;
+/** The time axis' two ends, in the page's language. */
+const AXIS = { start: t('chartStart', { n: String(WINDOW_MS / 60_000) }), now: t('chartNow') };
 
 function cell(tag: 'td' | 'th', text: string | number, className?: string): HTMLTableCellElement {
   const el = document.createElement(tag);
@@ -159,7 +165,7 @@ function render(stats: ClusterStats): void {
     color: colors[i]!,
     points: messageRates.get(key) ?? [],
   }));
-  lineChart($('chart-messages'), messageSeries, WINDOW_MS, stats.at);
+  lineChart($('chart-messages'), messageSeries, WINDOW_MS, stats.at, AXIS);
   const loginRates = rates(stats, ['loginsOk', 'loginsFailed'], 60_000);
   lineChart(
     $('chart-logins'),
@@ -169,6 +175,7 @@ function render(stats: ClusterStats): void {
     ],
     WINDOW_MS,
     stats.at,
+    AXIS,
   );
 
   const columns = [

@@ -3,7 +3,7 @@
  * is always on screen, so a drop and the reconnect that follows are visible.
  */
 import type { Tunnel } from '@hutong/client/core';
-import { t } from '../shared/i18n.js';
+import { displayName, t } from '../shared/i18n.js';
 import { client, loadProfile } from '../shared/session.js';
 import { banner, byId, h, mountChrome, showName, toast } from '../shared/ui.js';
 
@@ -26,7 +26,7 @@ let me: User = {};
 const members = new Map<string, { user: User; tunnels: number }>();
 let tunnel: Tunnel | undefined;
 
-const nameOf = (user: User) => user.nickName || '?';
+const nameOf = (user: User) => (user.nickName ? displayName(user.nickName, user.openId) : '?');
 
 function renderMembers(): void {
   countEl.textContent = t('chat.members', { n: members.size });

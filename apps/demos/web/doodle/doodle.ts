@@ -59,8 +59,9 @@ function clearBoard(): void {
   ctx.lineJoin = 'round';
 }
 
-function countPoints(): void {
-  pointsEl.textContent = t('doodle.points', { n: actions.length, max: strokeLimits.maxActions });
+/** The counter under the board: the stroke being drawn, or the drawing on the board (`n`). */
+function countPoints(n = actions.length): void {
+  pointsEl.textContent = t('doodle.points', { n, max: strokeLimits.maxActions });
 }
 
 /** A pointer position in canvas pixels, inside the canvas, to 0.1 px. */
@@ -178,6 +179,7 @@ async function replay(summary: Summary): Promise<void> {
   }
   const steps = stored.actions as StrokeAction[];
   document.body.dataset['replay'] = 'playing';
+  countPoints(steps.length);
   say(t('doodle.replaying', { title }));
   const scaleX = WIDTH / stored.width;
   const scaleY = HEIGHT / stored.height;
@@ -199,7 +201,7 @@ async function replay(summary: Summary): Promise<void> {
   });
   if (token !== replayToken) return;
   actions = [];
-  countPoints();
+  countPoints(steps.length); // the replayed drawing's points, not the (empty) stroke being drawn
   document.body.dataset['replay'] = 'done';
   say(t('doodle.replayed', { title }));
 }

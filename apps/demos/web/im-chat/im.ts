@@ -5,7 +5,7 @@
  * back (`history({before})`).
  */
 import { fingerprint, ImClient, type ImMessage } from '@hutong/client/core';
-import { t } from '../shared/i18n.js';
+import { displayName, t } from '../shared/i18n.js';
 import { ApiError, api, client, loadProfile, type Profile } from '../shared/session.js';
 import { banner, byId, h, mountChrome, showName, toast } from '../shared/ui.js';
 
@@ -277,7 +277,7 @@ function connect(): void {
   im = new ImClient(client, { url: `${location.origin.replace(/^http/, 'ws')}/im`, deviceId: 'web' });
   im.on('state', ({ to }) => {
     stateEl.className = `state ${to}`;
-    stateEl.textContent = to;
+    stateEl.textContent = t(`im.state.${to}`);
     document.body.dataset['im'] = to;
   });
   im.on('message', onMessage);
@@ -364,6 +364,7 @@ try {
     api<{ contacts: Profile[] }>('GET', '/im/contacts'),
     api<{ groups: Group[] }>('GET', '/im/groups'),
   ]);
+  contacts = contacts.map((c) => ({ ...c, nickName: displayName(c.nickName, c.openId) }));
   for (const c of contacts) names.set(c.openId, c.nickName);
   for (const state of threads.values()) {
     const group = groups.find((g) => `g:${g.id}` === state.key);

@@ -13,6 +13,7 @@ const zh = {
   'me.loading': '正在登录…',
   'me.you': '你是',
   'me.failed': '登录失败：{message}',
+  'me.default-name': '用户 {id}',
   'session.renewed': '登录已过期，已自动重新登录。',
   'net.offline': '网络已断开，恢复后会自动重连。',
   'net.online': '网络已恢复。',
@@ -83,6 +84,10 @@ const zh = {
   'im.take-over': '在这里继续',
   'im.auth-failed': '即时通讯登录失败：{message}',
   'im.group-members': '{n} 人',
+  'im.state.closed': '未连接',
+  'im.state.connecting': '正在连接…',
+  'im.state.online': '在线',
+  'im.state.reconnecting': '正在重连…',
   'error.generic': '出错了：{message}',
   'error.ERR_DEMO_EMPTY_STROKE': '一笔至少要有两个点：画一条线，而不是一个点。',
   'error.ERR_DEMO_STROKE_TOO_LARGE': '这一笔太长了，最多 5000 个点。',
@@ -108,6 +113,7 @@ const en: Record<Key, string> = {
   'me.loading': 'Signing in…',
   'me.you': 'You are',
   'me.failed': 'Sign-in failed: {message}',
+  'me.default-name': 'User {id}',
   'session.renewed': 'Your session had expired; you are signed in again.',
   'net.offline': 'You are offline. The page reconnects when the network is back.',
   'net.online': 'Back online.',
@@ -180,6 +186,10 @@ const en: Record<Key, string> = {
   'im.take-over': 'Continue here',
   'im.auth-failed': 'IM sign-in failed: {message}',
   'im.group-members': '{n} members',
+  'im.state.closed': 'Offline',
+  'im.state.connecting': 'Connecting…',
+  'im.state.online': 'Online',
+  'im.state.reconnecting': 'Reconnecting…',
   'error.generic': 'Something went wrong: {message}',
   'error.ERR_DEMO_EMPTY_STROKE': 'A stroke needs at least two points: draw a line, not a dot.',
   'error.ERR_DEMO_STROKE_TOO_LARGE': 'This stroke is too long: at most 5,000 points.',
@@ -227,6 +237,16 @@ export function applyI18n(root: ParentNode = document): void {
 export function switchLang(): void {
   localStorage.setItem(LANG_KEY, lang === 'zh' ? 'en' : 'zh');
   location.reload();
+}
+
+/**
+ * A name to show: the server's default for a user who has not chosen one (用户 and the end of the
+ * openid, `defaultName` in apps/demos/src/routes.ts) in the page's language; any other as it is.
+ */
+export function displayName(nickName: string, openId?: string): string {
+  const match = /^用户 (\S{4})$/.exec(nickName);
+  if (!match || (openId !== undefined && openId.slice(-4) !== match[1])) return nickName;
+  return t('me.default-name', { id: match[1]! });
 }
 
 export function formatTime(ms: number): string {

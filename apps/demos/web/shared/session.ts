@@ -5,7 +5,7 @@
  */
 import { createBrowserPlatform } from '@hutong/client/browser';
 import { type BoundClient, createClient } from '@hutong/client/core';
-import { hasKey, t } from './i18n.js';
+import { displayName, hasKey, t } from './i18n.js';
 import { toast } from './ui.js';
 
 export const client: BoundClient = createClient({
@@ -63,4 +63,8 @@ export interface Profile {
   nickName: string;
 }
 
-export const loadProfile = (): Promise<Profile> => api<Profile>('GET', '/profile');
+/** This user's profile; the server's default name (用户 …) in the page's language. */
+export async function loadProfile(): Promise<Profile> {
+  const profile = await api<Profile>('GET', '/profile');
+  return { ...profile, nickName: displayName(profile.nickName, profile.openId) };
+}

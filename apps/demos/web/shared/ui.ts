@@ -87,5 +87,8 @@ export function mountChrome(): void {
 
 export function showName(name: string): void {
   const me = byId('me');
-  me.replaceChildren(t('me.you'), ' ', h('strong', { id: 'my-name' }, name));
+  me.replaceChildren(
+    h('span', { class: 'me-label' }, `${t('me.you')} `),
+    h('strong', { id: 'my-name' }, name),
+  );
 }
