@@ -6,16 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DevStack } from '../src/stack.js';
 import { chromiumMissing, launchChromium, screenshotDir, userPage } from './browser-fixture.js';
-import { startTestStack } from './stack-fixture.js';
+import { type DemoStack, startDemoStack } from './demo-stack-fixture.js';
 
 const TOKEN = 'dashboard-token-for-the-details-test';
 const screenshots = screenshotDir('demos-details');
@@ -38,48 +34,25 @@ const intersects = (a: Box, b: Box): boolean =>
 describe('demo page details in headless Chromium', { skip }, () => {
   let stack: DevStack;
   let browser: Browser;
-  let dataDir: string;
+  let demo: DemoStack;
   let zh: { context: BrowserContext; page: Page };
   let en: { context: BrowserContext; page: Page };
-  /** TCP sockets under tunnel and IM WebSockets, in the order they were upgraded. */
-  const tunnelSockets: Duplex[] = [];
-  const imSockets: Duplex[] = [];
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`) });
-  const open = async (page: Page, path: string) => {
-    await page.goto(`${stack.url}${path}`);
-    await page.waitForFunction(() => document.querySelector('#my-name') !== null, undefined, {
-      timeout: 10_000,
-    });
-  };
+  const open = (page: Page, path: string) => demo.open(page, path);
 
   before(async () => {
     mkdirSync(screenshots, { recursive: true });
-    dataDir = await mkdtemp(join(tmpdir(), 'hutong-demo-details-'));
     browser = await launchChromium();
-    stack = await startTestStack(
-      {
-        HUTONG_ADMIN_TOKEN: TOKEN,
-        HUTONG_DATA_DIR: dataDir,
-        HUTONG_IM_STORE: 'sqlite',
-        HUTONG_TUNNEL_HEARTBEAT: '2',
-      },
-      (app) => {
-        app.server.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
-          const url = new URL(request.url ?? '/', 'http://x');
-          if (url.searchParams.has('tunnelId')) tunnelSockets.push(socket);
-          else if (url.pathname === '/im') imSockets.push(socket);
-        });
-      },
-    );
+    demo = await startDemoStack('demo-details', TOKEN);
+    stack = demo.stack;
     zh = await userPage(browser, 'zh', { locale: 'zh-CN', viewport: { width: 1100, height: 720 } });
     en = await userPage(browser, 'en', { locale: 'en-US', viewport: { width: 1100, height: 720 } });
   });
 
   after(async () => {
     await browser?.close();
-    await stack?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await demo?.close();
   });
 
   test('a user without a chosen name is called 用户 … in Chinese and User … in English', async () => {
@@ -108,7 +81,7 @@ describe('demo page details in headless Chromium', { skip }, () => {
   });
 
   test('IM: the connection state reads 在线 / Online, and 正在重连… while the connection is back in a moment', async () => {
-    const before = imSockets.length;
+    const before = demo.imSockets.length;
     await open(zh.page, '/im-chat/');
     await zh.page.waitForSelector('body[data-im="online"]');
     await open(en.page, '/im-chat/');
@@ -126,7 +99,7 @@ describe('demo page details in headless Chromium', { skip }, () => {
         subtree: true,
       });
     });
-    imSockets[before]!.destroy();
+    demo.imSockets[before]!.destroy();
     await zh.page.waitForFunction(() => (window.__labels ?? []).includes('在线'), undefined, {
       timeout: 15_000,
     });
@@ -145,12 +118,12 @@ describe('demo page details in headless Chromium', { skip }, () => {
       [zh.page, 'desktop'],
       [phone.page, 'phone'],
     ] as const) {
-      const before = tunnelSockets.length;
+      const before = demo.tunnelSockets.length;
       await open(page, '/chat/');
       await page.waitForSelector('body[data-tunnel="active"]');
       // On the phone, scrolled to the bottom: where the send button is when one is typing.
       await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-      tunnelSockets[before]!.destroy();
+      demo.tunnelSockets[before]!.destroy();
       const toast = page.locator('.toast-ok', { hasText: '已重连，没有漏掉消息。' });
       await toast.waitFor({ timeout: 15_000 });
       const toastBox = await toast.boundingBox();

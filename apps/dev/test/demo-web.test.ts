@@ -8,18 +8,15 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { get, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
+import { get } from 'node:http';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { WAFER_SESSION_STORAGE_KEY } from '@hutong/protocol/headers';
 import Database from 'better-sqlite3';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DevStack } from '../src/stack.js';
 import { chromiumMissing, launchChromium, screenshotDir, userPage, watchPage } from './browser-fixture.js';
-import { startTestStack } from './stack-fixture.js';
+import { type DemoStack, startDemoStack } from './demo-stack-fixture.js';
 
 const TOKEN = 'dashboard-token-for-the-browser-test';
 const screenshots = screenshotDir('demos');
@@ -38,47 +35,26 @@ declare const PointerEvent: new (type: string, init: object) => unknown;
 describe('demo pages in headless Chromium', { skip }, () => {
   let stack: DevStack;
   let browser: Browser;
-  let dataDir: string;
+  let demo: DemoStack;
   let a: { context: BrowserContext; page: Page };
   let b: { context: BrowserContext; page: Page };
-  /** TCP sockets under tunnel WebSockets, in the order they were upgraded. */
-  const tunnelSockets: Duplex[] = [];
 
   /** The viewport as a user sees it (a full-page capture would stretch the pages' 100vh layouts). */
   const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`) });
-  const open = async (page: Page, path: string) => {
-    await page.goto(`${stack.url}${path}`);
-    await page.waitForFunction(() => document.querySelector('#my-name') !== null, undefined, {
-      timeout: 10_000,
-    });
-  };
+  const open = (page: Page, path: string) => demo.open(page, path);
 
   before(async () => {
     mkdirSync(screenshots, { recursive: true });
-    dataDir = await mkdtemp(join(tmpdir(), 'hutong-demo-web-'));
     browser = await launchChromium();
-    stack = await startTestStack(
-      {
-        HUTONG_ADMIN_TOKEN: TOKEN,
-        HUTONG_DATA_DIR: dataDir,
-        HUTONG_IM_STORE: 'sqlite',
-        HUTONG_TUNNEL_HEARTBEAT: '2',
-      },
-      (app) => {
-        app.server.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
-          if (new URL(request.url ?? '/', 'http://x').searchParams.has('tunnelId'))
-            tunnelSockets.push(socket);
-        });
-      },
-    );
+    demo = await startDemoStack('demo-web', TOKEN);
+    stack = demo.stack;
     a = await userPage(browser, 'A', { locale: 'zh-CN', viewport: { width: 1100, height: 720 } });
     b = await userPage(browser, 'B', { locale: 'en-US', viewport: { width: 1100, height: 720 } });
   });
 
   after(async () => {
     await browser?.close();
-    await stack?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await demo?.close();
   });
 
   test('pages are served as files: directories redirect to their index, nothing outside the build is reachable', async () => {
@@ -152,7 +128,7 @@ describe('demo pages in headless Chromium', { skip }, () => {
     );
 
     // The server side drops A's TCP connection: the page says so, resumes, and misses nothing.
-    tunnelSockets[0]!.destroy();
+    demo.tunnelSockets[0]!.destroy();
     await a.page.waitForSelector('.toast-ok >> text=已重连，没有漏掉消息。', { timeout: 15_000 });
     await a.page.waitForSelector('body[data-tunnel="active"]');
     await b.page.fill('#word', 'after the drop');
@@ -282,7 +258,7 @@ describe('demo pages in headless Chromium', { skip }, () => {
     );
     assert.deepEqual(status, [404, 'ERR_DEMO_NOT_FOUND']);
 
-    const db = new Database(join(dataDir, 'demos.sqlite'));
+    const db = new Database(join(demo.dataDir, 'demos.sqlite'));
     db.prepare('update hutong_demo_drawings set actions = ? where id = ?').run(
       '[["m",1,1,0],["m",2,2,5]]',
       id,
