@@ -3,7 +3,6 @@
  * names the config file key and the environment variable, whichever of the two set the value.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { loadConfig } from '../src/config/config.js';
 import { checkConfigWithFile, configKeys } from '../src/config/config-file.js';
 import { productionProblems } from '../src/config/production.js';
 import { createHutong } from '../src/hutong.js';
-import { cliTunnelKey, runCli, testApp, testEnv } from './fixtures.js';
+import { cliTunnelKey, makeCert, runCli, testApp, testEnv } from './fixtures.js';
 
 const base = {
   appid: testApp.appid,
@@ -140,29 +139,7 @@ describe('configuration mistakes', () => {
   }
 
   test('an http:// publicUrl while this server terminates TLS', async () => {
-    const cert = join(dir, 'c.crt');
-    const key = join(dir, 'c.key');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=x',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = makeCert(dir, 'c');
     const report = await checkConfigWithFile(
       await file({ ...base, publicUrl: 'http://api.example.com', tls: { cert, key } }),
       {},

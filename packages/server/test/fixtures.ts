@@ -3,7 +3,8 @@
  * user data over HTTP, the way a phone would.
  */
 
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { SessionStore } from '@hutong/core';
 import { ManualClock } from '@hutong/core/testing';
 import { createSimServer } from '@hutong/wechat-sim';
@@ -126,4 +127,34 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     HUTONG_LOG_LEVEL: 'silent',
     ...extra,
   };
+}
+
+/** A self-signed EC certificate and key for 127.0.0.1, valid a day, as files `<dir>/<name>.crt|.key`. */
+export function makeCert(dir: string, name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
 }

@@ -4,7 +4,7 @@
  * naming the key.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -16,36 +16,7 @@ import { pino } from 'pino';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { createHutong, type Hutong } from '../src/hutong.js';
-import { cliTunnelKey, testEnv } from './fixtures.js';
-
-function makeCert(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
+import { cliTunnelKey, makeCert, testEnv } from './fixtures.js';
 
 /** The certificate a new TLS connection to `url` is shown. */
 function peer(url: string): Promise<PeerCertificate> {
