@@ -8,9 +8,10 @@
  * into `group`, 'idle' or 'echo'), {op: 'ids'} (the idle group's tunnel ids), {op: 'echo', rate,
  * ms} (on the echo group), {op: 'report'}, {op: 'close', group?}.
  */
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import WebSocket from 'ws';
+import { postJson } from './http-post.js';
 
 /** The business server's connections to the tunnel API, kept open as a busy one keeps them. */
 const agent = new Agent({ keepAlive: true, maxSockets: 100 });
@@ -63,30 +64,13 @@ function onFrame(ws: WebSocket, raw: string): void {
 }
 
 /** A tunnel from the Wafer API: a signed get/wsurl, as the official server SDKs send it. */
-function allocate(target: { wsurl: string; receiveUrl: string; key: string }): Promise<string> {
+async function allocate(target: { wsurl: string; receiveUrl: string; key: string }): Promise<string> {
   const data = JSON.stringify({ receiveUrl: target.receiveUrl, protocolType: 'wss' });
   const body = JSON.stringify({ data, tcId: 'bench', signature: tunnelSignature(data, target.key) });
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(target.wsurl, {
-      method: 'POST',
-      agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-    });
-    request.once('response', (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.once('end', () => {
-        const answer = JSON.parse(text) as { code: number; data: string };
-        if (answer.code !== 0) reject(new Error(`get/wsurl answered ${text}`));
-        else resolve((JSON.parse(answer.data) as { connectUrl: string }).connectUrl);
-      });
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
+  const text = await postJson(agent, target.wsurl, body);
+  const answer = JSON.parse(text) as { code: number; data: string };
+  if (answer.code !== 0) throw new Error(`get/wsurl answered ${text}`);
+  return (JSON.parse(answer.data) as { connectUrl: string }).connectUrl;
 }
 
 function connect(url: string, group: Group): Promise<void> {

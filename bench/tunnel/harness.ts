@@ -4,11 +4,12 @@
  * child process, the two load generators (`clients.ts`), opening connections and broadcasting.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { Agent, createServer, request as httpRequest } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import { json, request } from '../support.js';
+import { postJson } from './http-post.js';
 
 export const N = Number(process.env.BENCH_TUNNEL_CONNECTIONS ?? 5000);
 export const BROADCASTS = Number(process.env.BENCH_BROADCASTS ?? 20);
@@ -149,25 +150,7 @@ export type BroadcastVia =
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
 /** A POST of `body` to `url`; resolves with the answer's body once it has come. */
-export function post(url: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(url, {
-      method: 'POST',
-      agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-    });
-    request.once('response', (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.once('end', () => resolve(text));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
+export const post = (url: string, body: string): Promise<string> => postJson(agent, url, body);
 
 /** A signed call of the Wafer tunnel API (and Hutong's `/tunnel/rooms`), as a business server makes it. */
 export function signed(base: string, path: string, data: string, key = KEY): Promise<string> {
