@@ -5,11 +5,14 @@ import { WebSocket } from 'ws';
 import type { ImDevice } from './im-device.js';
 import type { ImOutput } from './im-output.js';
 
-/** What a device's ACK names: the sender and the message's fp (`sid:<sid>` when it had none). */
-export const deliveryKey = (message: StoredMessage): string =>
-  `${message.sender}\u0000${message.fp ?? `sid:${message.sid}`}`;
+/** The fp a recipient sees: the sender's, or `sid:<sid>` when it had none. */
+const wireFp = (message: StoredMessage): string => message.fp ?? `sid:${message.sid}`;
 
+/** What an ACK names: the message's sender and the fp the recipient saw. */
 export const ackKey = (sender: string, fp: string): string => `${sender}\u0000${fp}`;
+
+/** The key a delivered message waits for its ACK under. */
+export const deliveryKey = (message: StoredMessage): string => ackKey(message.sender, wireFp(message));
 
 /** A recipient's frame: the sender's Protocal, plus Hutong's `sid`, `seq`, `conv` (and the group). */
 export function dataFrame(message: StoredMessage, to: string): string {
@@ -19,7 +22,7 @@ export function dataFrame(message: StoredMessage, to: string): string {
     dataContent: message.content,
     from: message.sender,
     to,
-    fp: message.fp ?? `sid:${message.sid}`,
+    fp: wireFp(message),
     QoS: true,
     typeu: message.typeu,
     sm: message.createdAt,

@@ -142,12 +142,19 @@ export class MessageIntake {
       }
       stats.accepted += 1;
       const key = deliveryKey(message);
+      // Each recipient's frame is encoded once, for its devices here and the signals to other nodes.
+      const frames = new Map<string, string>();
+      const frameFor = (userId: string): string => {
+        let text = frames.get(userId);
+        if (text === undefined) {
+          text = dataFrame(message, userId);
+          frames.set(userId, text);
+        }
+        return text;
+      };
       const reached = accepted.inbox.map(({ userId, iseq }) => {
         const devices = registry.devicesOf(userId);
-        if (devices.size > 0) {
-          const text = dataFrame(message, userId);
-          for (const target of devices.values()) delivery.live(target, iseq, text, key);
-        }
+        for (const target of devices.values()) delivery.live(target, iseq, frameFor(userId), key);
         return { userId, online: devices.size > 0 };
       });
       // Other nodes get the entry itself: a device there whose next entry it is needs no store read.
@@ -157,7 +164,7 @@ export class MessageIntake {
           kind: 'inbox',
           userId,
           iseq: positions.get(userId)!,
-          message: { frame: dataFrame(message, userId), key },
+          message: { frame: frameFor(userId), key },
         },
       ]);
       hooks.afterForward?.(message, reached);
