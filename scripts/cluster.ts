@@ -9,11 +9,11 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '@hutong/core/testing';
 import { createSimServer, type SimServer } from '@hutong/wechat-sim';
+import { freePort } from '../testing/ports.js';
 
 const root = new URL('..', import.meta.url).pathname;
 export const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(
@@ -51,17 +51,6 @@ export interface Cluster {
   /** Starts a stopped node again on its port and waits until it is ready. */
   restart(index: number): Promise<void>;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Whether the node (or nginx) at `url` answers ready; false while it cannot be reached yet. */

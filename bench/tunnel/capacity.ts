@@ -9,9 +9,9 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../testing/ports.js';
 import { quantile, request } from '../support.js';
 import { adopt, broadcasts, business, generators, receiveUrl, settle, startServer } from './harness.js';
 
@@ -41,14 +41,6 @@ function rssOf(pid: number): number {
       .map(Number);
   } catch {}
   return [pid, ...children].reduce((sum, p) => sum + kb(p), 0) * 1024;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Opens up to `count` connections, half from each source address; counts what the server took. */

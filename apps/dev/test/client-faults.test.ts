@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeMessage } from '@hutong/protocol';
+import { freePort } from '../../../testing/ports.js';
 import type { DevStack } from '../src/stack.js';
 import { phone, tunnelIdOf, watch } from './client-fixture.js';
 import { startTestStack, until } from './stack-fixture.js';
@@ -157,13 +157,3 @@ describe('@hutong/client faults: the server restarts', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -7,26 +7,18 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { until } from '@hutong/core/testing';
 import { tunnelSignature } from '@hutong/protocol/wafer-signature';
 import WebSocket from 'ws';
+import { freePort } from '../../../testing/ports.js';
 import { cliTunnelKey, testApp } from './fixtures.js';
 import { receiverServer } from './tunnel-fixtures.js';
 
 const TOKEN = 'workers-test-admin-token-7bd1c9';
 const root = new URL('../../../', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('hutong start --workers 2', () => {
   let primary: ChildProcess;
