@@ -11,21 +11,13 @@ import { loadConfig } from '../src/config/config.js';
 import { checkConfigWithFile, configKeys } from '../src/config/config-file.js';
 import { productionProblems } from '../src/config/production.js';
 import { createHutong } from '../src/hutong.js';
-import { cliTunnelKey, makeCert, runCli, testApp, testEnv } from './fixtures.js';
+import { cliTunnelKey, makeCert, productionEnv, runCli, testApp, testEnv } from './fixtures.js';
 
 const base = {
   appid: testApp.appid,
   appSecret: 'app-secret-from-the-file',
   tunnel: { signatureKey: cliTunnelKey },
   store: { url: ':memory:' },
-};
-const production = {
-  PORT: '0',
-  HUTONG_STORE_URL: ':memory:',
-  HUTONG_APPID: testApp.appid,
-  HUTONG_APP_SECRET: 'a-production-app-secret-not-published',
-  HUTONG_TUNNEL_SIGNATURE_KEY: cliTunnelKey,
-  HUTONG_LOG_LEVEL: 'silent',
 };
 
 /** The file's settings at `path` (a dotted key) set to `value`, over `base`. */
@@ -205,7 +197,7 @@ describe('configuration mistakes', () => {
       run.stderr,
       /^Configuration error: h\.json: appid \(HUTONG_APPID\): "my-app" is not a mini program appid/,
     );
-    const fromEnv = runCli(['config', 'check'], { ...production, HUTONG_APPID: 'WX0123' });
+    const fromEnv = runCli(['config', 'check'], { ...productionEnv, HUTONG_APPID: 'WX0123' });
     assert.equal(fromEnv.status, 2);
     assert.match(fromEnv.stderr, /^Configuration error: HUTONG_APPID: "WX0123" .*\(file key appid\)/);
   });
@@ -253,7 +245,7 @@ describe('configuration mistakes', () => {
 
   test('hutong start with a bad trustProxy exits 2 with a ConfigError, never a TypeError', () => {
     for (const value of ['nginx', '0.0.0.0/0', '10.0.0.0/33']) {
-      const run = runCli(['start'], { ...production, HUTONG_TRUST_PROXY: value });
+      const run = runCli(['start'], { ...productionEnv, HUTONG_TRUST_PROXY: value });
       assert.equal(run.status, 2, run.stderr);
       assert.match(run.stderr, /^Configuration error: HUTONG_TRUST_PROXY: .*\(file key trustProxy\)/);
       assert.ok(!/TypeError/.test(run.stderr), run.stderr);

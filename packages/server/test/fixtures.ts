@@ -158,3 +158,13 @@ export function makeCert(dir: string, name: string): { cert: string; key: string
   );
   return { cert, key };
 }
+
+/** The environment of a production start that passes every check: real-looking secrets, an in-memory store. */
+export const productionEnv = {
+  PORT: '0',
+  HUTONG_STORE_URL: ':memory:',
+  HUTONG_APPID: testApp.appid,
+  HUTONG_APP_SECRET: 'a-production-app-secret-not-published',
+  HUTONG_TUNNEL_SIGNATURE_KEY: cliTunnelKey,
+  HUTONG_LOG_LEVEL: 'silent',
+};

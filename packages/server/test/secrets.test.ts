@@ -15,17 +15,9 @@ import {
   newSecret,
   unsafeSecrets,
 } from '../src/config/secrets.js';
-import { cliTunnelKey, runCli, testApp } from './fixtures.js';
+import { cliTunnelKey, productionEnv, runCli } from './fixtures.js';
 
 const strongToken = 'Zq3vN8pX2mL7tR4wK9cB6hJ1';
-const production = {
-  PORT: '0',
-  HUTONG_STORE_URL: ':memory:',
-  HUTONG_APPID: testApp.appid,
-  HUTONG_APP_SECRET: 'a-production-app-secret-not-published',
-  HUTONG_TUNNEL_SIGNATURE_KEY: cliTunnelKey,
-  HUTONG_LOG_LEVEL: 'silent',
-};
 
 const cli = runCli;
 
@@ -38,7 +30,7 @@ describe('production secrets', () => {
   });
 
   test('a configuration of its own secrets passes', () => {
-    assert.deepEqual(unsafeSecrets(loadConfig({ ...production, HUTONG_ADMIN_TOKEN: strongToken })), []);
+    assert.deepEqual(unsafeSecrets(loadConfig({ ...productionEnv, HUTONG_ADMIN_TOKEN: strongToken })), []);
   });
 
   const refused: [string, Record<string, string>, string, RegExp][] = [
@@ -71,13 +63,13 @@ describe('production secrets', () => {
   ];
   for (const [what, env, key, problem] of refused) {
     test(`hutong start and config check refuse ${what} (exit 2, naming ${key})`, () => {
-      const config = loadConfig({ ...production, ...env });
+      const config = loadConfig({ ...productionEnv, ...env });
       assert.throws(
         () => assertSafeSecrets(config),
         (error: Error & { key?: string }) => error.key === key,
       );
       for (const args of [['start'], ['config', 'check']]) {
-        const run = cli(args, { ...production, ...env });
+        const run = cli(args, { ...productionEnv, ...env });
         assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
         assert.match(run.stderr, new RegExp(`^Configuration error: ${key}: `));
         assert.match(run.stderr, problem);
@@ -95,7 +87,7 @@ describe('production secrets', () => {
     assert.equal(one.status, 0);
     assert.match(one.stdout, /^[A-Za-z0-9_-]{43}\n$/);
     assert.notEqual(one.stdout, two.stdout);
-    const config = loadConfig({ ...production, HUTONG_TUNNEL_SIGNATURE_KEY: one.stdout.trim() });
+    const config = loadConfig({ ...productionEnv, HUTONG_TUNNEL_SIGNATURE_KEY: one.stdout.trim() });
     assert.doesNotThrow(() => assertSafeSecrets(config));
   });
 });
@@ -112,7 +104,7 @@ describe('no credential in what Hutong prints', () => {
       'hook-pass',
     ];
     const run = cli(['config', 'check'], {
-      ...production,
+      ...productionEnv,
       HUTONG_STORE: 'redis',
       HUTONG_STORE_URL: 'redis://:pw-session@127.0.0.1:6379/0',
       HUTONG_BROKER: 'redis',
@@ -123,7 +115,7 @@ describe('no credential in what Hutong prints', () => {
       HUTONG_ADMIN_TOKEN: strongToken,
     });
     assert.equal(run.status, 0, run.stderr);
-    for (const secret of [...secrets, strongToken, cliTunnelKey, production.HUTONG_APP_SECRET]) {
+    for (const secret of [...secrets, strongToken, cliTunnelKey, productionEnv.HUTONG_APP_SECRET]) {
       assert.ok(!run.stdout.includes(secret), `${secret} is hidden`);
     }
     const shown = JSON.parse(run.stdout);
