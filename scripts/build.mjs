@@ -10,8 +10,12 @@
  *   `package.json` of `{"type": "commonjs"}` so Node and TypeScript read both as CommonJS.
  * - the client: its own esbuild script (ESM bundle, `miniprogram_dist/`, types).
  * - the server: the dashboard page (Vite) into `dist/admin/`.
+ *
+ * Then the workspace's own `npx hutong` / `npx hutong-wechat-sim`: npm links a bin only when its
+ * file exists, and on a fresh clone `npm install` runs before the first build.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
@@ -103,3 +107,18 @@ const projects = names
   .map((name) => `packages/${name}/tsconfig.build.json`);
 if (projects.length > 0) run(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', ...projects]);
 for (const name of names) if (wanted.length === 0 || wanted.includes(name)) await buildPackage(name);
+
+/** Links the built packages' bins into `node_modules/.bin` where `npm install` could not yet. */
+function linkBins() {
+  const unlinked = [];
+  for (const name of names) {
+    const { name: spec, bin = {} } = JSON.parse(
+      readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'),
+    );
+    if (Object.keys(bin).some((command) => !existsSync(join(root, 'node_modules/.bin', command))))
+      unlinked.push(spec);
+  }
+  if (unlinked.length > 0 && existsSync(join(root, 'node_modules')))
+    run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['rebuild', '--ignore-scripts', ...unlinked]);
+}
+linkBins();
