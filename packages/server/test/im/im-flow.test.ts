@@ -111,7 +111,8 @@ describe('IM flow: ACKs ahead of data, backpressure', () => {
 
   test('a connection with maxQueuedBytes waiting has its next data refused with 1504; the queued ones are kept', async () => {
     const store = new GatedStore();
-    const im = await startIm({ store, maxQueuedBytes: 1000 });
+    // Only the byte limit refuses here: a loaded machine must not turn waits into refusals.
+    const im = await startIm({ store, maxQueuedBytes: 1000, maxQueueWaitMs: 60_000 });
     try {
       const a = (await online(im.url, 'qa')).client;
       store.shut();
