@@ -4,6 +4,37 @@ import type { PushPacket } from '@hutong/protocol';
 export type RoutedPacket = PushPacket & { rooms?: readonly string[] };
 
 /**
+ * A room join or leave for tunnels held by the node it is sent to: a room's members live on the
+ * nodes that hold their sockets, so a `/tunnel/rooms` call that reaches another node is carried
+ * there. Told from a push packet by its `op`.
+ */
+export interface RoomMove {
+  op: 'join' | 'leave';
+  room: string;
+  tunnelIds: string[];
+}
+
+/** A presence question published to every node; each answers its `RoomCounts` to `from`. */
+export interface RoomCountQuery {
+  op: 'count';
+  /** Unique per question: the answers name it. */
+  id: string;
+  from: string;
+  rooms: string[];
+}
+
+/** One node's members per room, the answer to the `RoomCountQuery` named `id`. */
+export interface RoomCounts {
+  op: 'counts';
+  id: string;
+  from: string;
+  presence: Record<string, number>;
+}
+
+/** What the packet bus carries: pushes, and the rooms' moves and counts between nodes. */
+export type BusPacket = RoutedPacket | RoomMove | RoomCountQuery | RoomCounts;
+
+/**
  * What IM nodes tell each other: `inbox` — a user has inbox entries up to `iseq` (the node reads
  * them from the shared store and writes them to its devices of that user, in order); with
  * `message`, the entry `iseq` itself, ready to write (its frame and the key its ACK names): a
@@ -64,12 +95,14 @@ export interface TunnelDirectory {
 }
 
 /**
- * How pushes reach other nodes: to the node holding a tunnel (`send`), or to every node (`publish`,
- * room broadcasts).
+ * How pushes reach other nodes: to the node holding a tunnel (`send`, pushes and room moves), or to
+ * every node (`publish`, room broadcasts).
  *
  * Guarantees:
- * - `send` and `publish` are at-most-once and keep the order of one sender's calls; a node
- *   receives its own `publish` too. Packets for a node that is gone are dropped, without an error.
+ * - `send` and `publish` are at-most-once and keep the order of one sender's calls, across both:
+ *   a room move sent to a node before a room broadcast is published reaches that node first. A
+ *   node receives its own `publish` too. Packets for a node that is gone are dropped, without an
+ *   error.
  * - Delivery is asynchronous: `deliver` never runs inside `send` or `publish`.
  * - Local delivery does not depend on the bus: while its backend is down only the cross-node part
  *   fails, and it resumes by itself when the backend returns.
@@ -77,9 +110,15 @@ export interface TunnelDirectory {
 export interface PacketBus {
   readonly nodeId: string;
   /** Starts receiving: `deliver` gets every packet sent to this node or published to all. */
-  start(deliver: (packets: RoutedPacket[]) => void): Promise<void>;
-  send(nodeId: string, packets: RoutedPacket[]): Promise<void>;
-  publish(packets: RoutedPacket[]): Promise<void>;
+  start(deliver: (packets: BusPacket[]) => void): Promise<void>;
+  send(nodeId: string, packets: BusPacket[]): Promise<void>;
+  publish(packets: BusPacket[]): Promise<void>;
+  /**
+   * The live nodes on the bus, this one included once started: a node that started is listed by
+   * the others within the bus's delivery time, one that is gone drops out within the node TTL (at
+   * once when it closed).
+   */
+  nodes(): Promise<string[]>;
 }
 
 /**

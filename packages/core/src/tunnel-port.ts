@@ -19,5 +19,9 @@ export interface TunnelPort {
   allocate(receiver: TunnelReceiver, owner?: string): TunnelGrant;
   /** Delivers each packet to its tunnels and rooms; answers the ids that are not open anywhere. */
   push(packets: readonly RoutedPacket[]): Promise<{ invalidTunnelIds: string[] }>;
-  applyRooms(request: RoomsRequest): RoomsResult;
+  /**
+   * Joins or leaves tunnels wherever in the cluster they are open (answering the ids open nowhere),
+   * or counts the members of rooms on this node.
+   */
+  applyRooms(request: RoomsRequest): Promise<RoomsResult>;
 }

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { service, uniqueSuffix } from '../../../testing/services.js';
 import { startTcpProxy, type TcpProxy } from '../../../testing/tcp-proxy.js';
+import { LocalBroker, LocalBus } from '../src/brokers/local-broker.js';
 import { RedisBroker } from '../src/brokers/redis-broker.js';
 import { type Cluster, createCluster } from '../src/testing/index.js';
 import {
@@ -99,15 +100,39 @@ function clusterTests(fixtures: () => TunnelFixture[]) {
     assert.deepEqual(reply.body.data.invalidTunnelIds, ['ghost']);
     for (const x of [a, b, c]) await x.waitFor((frame) => frame === `message:${content}`);
 
-    // Rooms span nodes: members join on their own node, a broadcast through any node reaches all.
-    await n0.api('/rooms', { op: 'join', room: 'r', tunnelIds: [a.tunnelId] });
-    await n2.api('/rooms', { op: 'join', room: 'r', tunnelIds: [c.tunnelId] });
+    // Rooms span nodes: a join through any node reaches the tunnels where they are open (ids open
+    // nowhere are invalid), and a broadcast through any node reaches every member.
+    const joined = await n0.api('/rooms', {
+      op: 'join',
+      room: 'r',
+      tunnelIds: [a.tunnelId, c.tunnelId, 'ghost'],
+    });
+    assert.deepEqual(joined.body.data, { invalidTunnelIds: ['ghost'] });
     const roomMessage = JSON.stringify({ type: 'room', content: 1 });
-    await n1.api('/ws/push', [{ tunnelIds: [], rooms: ['r'], type: 'message', content: roomMessage }]);
-    await a.waitFor((frame) => frame === `message:${roomMessage}`);
-    await c.waitFor((frame) => frame === `message:${roomMessage}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(b.frames.includes(`message:${roomMessage}`), false);
+    await n1.api('/ws/push', [
+      { tunnelIds: [b.tunnelId], rooms: ['r'], type: 'message', content: roomMessage },
+    ]);
+    for (const x of [a, b, c]) await x.waitFor((frame) => frame === `message:${roomMessage}`);
+    // A leave through a node that holds neither: the next broadcast misses a. a and b also join
+    // room m, whose broadcast, published after it by the same node, marks that it went by.
+    const left = await n1.api('/rooms', { op: 'leave', room: 'r', tunnelIds: [a.tunnelId, 'ghost'] });
+    assert.deepEqual(left.body.data, { invalidTunnelIds: [] });
+    await n1.api('/rooms', { op: 'join', room: 'm', tunnelIds: [a.tunnelId, b.tunnelId] });
+    const second = JSON.stringify({ type: 'room', content: 2 });
+    await n2.api('/ws/push', [{ tunnelIds: [], rooms: ['r'], type: 'message', content: second }]);
+    await n2.api('/ws/push', [{ tunnelIds: [], rooms: ['m'], type: 'message', content: 'marker' }]);
+    await c.waitFor((frame) => frame === `message:${second}`);
+    for (const x of [a, b]) await x.waitFor((frame) => frame === 'message:marker');
+    assert.equal(a.frames.includes(`message:${second}`), false, 'a left the room');
+    assert.equal(b.frames.includes(`message:${second}`), false, 'b never joined');
+    // Presence through any node counts the members on every node.
+    for (const n of [n0, n1, n2]) {
+      const counted = await n.api('/rooms', { op: 'presence', rooms: ['r', 'm', 'none'] });
+      assert.deepEqual(counted.body.data, { presence: { r: 1, m: 2, none: 0 } });
+    }
+    // A bad room name is refused by the node that takes the call, whoever holds the tunnels.
+    const badName = await n1.api('/rooms', { op: 'join', room: 'x'.repeat(129), tunnelIds: [a.tunnelId] });
+    assert.equal(badName.status, 400);
 
     // A close pushed through another node closes the socket where it lives.
     await n2.api('/ws/push', [{ tunnelIds: [a.tunnelId], type: 'close' }]);
@@ -118,13 +143,37 @@ function clusterTests(fixtures: () => TunnelFixture[]) {
 }
 
 describe('tunnel cluster in process (createCluster, one LocalBus)', () => {
+  const bus = new LocalBus();
   let cluster: Cluster;
   before(async () => {
-    cluster = await createCluster(3, { env: { HUTONG_TUNNEL_SIGNATURE_KEY: KEY } });
+    cluster = await createCluster(3, {
+      env: { HUTONG_TUNNEL_SIGNATURE_KEY: KEY },
+      broker: (nodeId) => new LocalBroker(bus, nodeId),
+    });
   });
   after(() => cluster.close());
+  const fixtures = () => cluster.nodes.map((node, i) => tunnelFixtureOf(node, cluster.urls[i]!));
 
-  clusterTests(() => cluster.nodes.map((node, i) => tunnelFixtureOf(node, cluster.urls[i]!)));
+  clusterTests(fixtures);
+
+  test('presence leaves out a node that does not answer, after the wait', async () => {
+    const [n0, n1] = fixtures() as [TunnelFixture, TunnelFixture];
+    const [a, b] = [await openOn(n0), await openOn(n1)];
+    await registered(n0, [a.tunnelId, b.tunnelId]);
+    await n0.api('/rooms', { op: 'join', room: 'quiet', tunnelIds: [a.tunnelId, b.tunnelId] });
+    const mute = new LocalBroker(bus, 'mute'); // on the bus, hears the question, never answers
+    await mute.start(() => {});
+    try {
+      const started = performance.now();
+      const counted = await n0.api('/rooms', { op: 'presence', rooms: ['quiet'] });
+      assert.deepEqual(counted.body.data, { presence: { quiet: 2 } });
+      assert.ok(performance.now() - started >= 900, 'it waited for the mute node');
+    } finally {
+      await mute.close();
+    }
+    a.ws.close();
+    b.ws.close();
+  });
 });
 
 describe('tunnel cluster of Hutong nodes over Redis (createCluster, a RedisBroker each)', {

@@ -1,7 +1,7 @@
 /** The PacketBus contract (broker.ts), for every implementation. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RoutedPacket } from '../index.js';
+import type { BusPacket, RoomMove, RoutedPacket } from '../index.js';
 import {
   type BusNodeUnderTest,
   type ClusterUnderTest,
@@ -15,7 +15,7 @@ import { until } from './until.js';
 export type BusCluster = ClusterUnderTest<BusNodeUnderTest>;
 
 const packet = (n: number): RoutedPacket => ({ tunnelIds: ['t'], type: 'message', content: String(n) });
-const contents = (inbox: RoutedPacket[][]) => inbox.flat().map((p) => p.content);
+const contents = (inbox: BusPacket[][]) => inbox.flat().map((p) => ('op' in p ? p.op : p.content));
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => String(i));
 
 export function busSuite(name: string, make: () => Promise<BusCluster>, options: SuiteOptions = {}) {
@@ -32,12 +32,12 @@ export function busSuite(name: string, make: () => Promise<BusCluster>, options:
         intervalMs: POLL_MS,
       });
       assert.deepEqual(
-        b.inbox.map((p) => p[0]!.content),
+        b.inbox.map((p) => contents([p])[0]),
         upTo(20),
       );
       assert.equal(z.inbox.length, 0);
       await z.broker.publish([packet(99)]);
-      await until(() => [a, b, z].every((n) => n.inbox.some((p) => p[0]!.content === '99')), {
+      await until(() => [a, b, z].every((n) => contents(n.inbox).includes('99')), {
         what: 'the published packet on every node',
         timeoutMs: DELIVERY_MS,
         intervalMs: POLL_MS,
@@ -55,6 +55,46 @@ export function busSuite(name: string, make: () => Promise<BusCluster>, options:
         intervalMs: POLL_MS,
       });
       for (const n of [a, b]) assert.deepEqual(contents(n.inbox), upTo(20));
+    });
+
+    it('a room move sent before a publish reaches its node first, intact', async () => {
+      const c = await cluster();
+      const [a, b] = [await c.node(), await c.node()];
+      const move: RoomMove = { op: 'join', room: 'r', tunnelIds: ['t1', 't2'] };
+      // Not awaited one by one: the order of the calls holds across send and publish.
+      await Promise.all([
+        a.broker.send(b.broker.nodeId, [move]),
+        a.broker.publish([packet(1)]),
+        a.broker.send(b.broker.nodeId, [{ ...move, op: 'leave' }]),
+      ]);
+      await until(() => b.inbox.length === 3, {
+        what: 'the move, the packet and the move on b',
+        timeoutMs: DELIVERY_MS,
+        intervalMs: POLL_MS,
+      });
+      assert.deepEqual(b.inbox, [[move], [packet(1)], [{ ...move, op: 'leave' }]]);
+    });
+
+    it('nodes lists every started node, on every node; one that is gone drops out', async () => {
+      const c = await cluster();
+      const [a, b, z] = [await c.node(), await c.node(), await c.node()];
+      const all = [a, b, z].map((n) => n.broker.nodeId).sort();
+      for (const n of [a, b, z]) {
+        await until(async () => JSON.stringify((await n.broker.nodes()).sort()) === JSON.stringify(all), {
+          what: `every node listed on ${n.broker.nodeId}`,
+          timeoutMs: DELIVERY_MS,
+          intervalMs: POLL_MS,
+        });
+      }
+      await z.kill();
+      for (const n of [a, b]) {
+        await until(async () => !(await n.broker.nodes()).includes(z.broker.nodeId), {
+          what: `the killed node gone on ${n.broker.nodeId}`,
+          timeoutMs: c.deathMs + DELIVERY_MS,
+          intervalMs: POLL_MS,
+        });
+        assert.ok((await n.broker.nodes()).includes(n.broker.nodeId), 'a node lists itself');
+      }
     });
 
     it('delivery is asynchronous: nothing arrives inside the call', async () => {

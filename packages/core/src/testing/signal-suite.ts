@@ -1,7 +1,7 @@
 /** The SignalBus contract (broker.ts), for every implementation. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ImSignal, RoutedPacket, SignalBus } from '../index.js';
+import type { BusPacket, ImSignal, SignalBus } from '../index.js';
 import {
   type ClusterUnderTest,
   clustersOf,
@@ -14,7 +14,7 @@ import { until } from './until.js';
 
 /** Signals are addressed by node id; a node that is a packet bus too gives its inbox. */
 export type SignalCluster = ClusterUnderTest<
-  NodeUnderTest<SignalBus & { readonly nodeId: string }> & { inbox?: RoutedPacket[][] }
+  NodeUnderTest<SignalBus & { readonly nodeId: string }> & { inbox?: BusPacket[][] }
 >;
 
 const inbox = (userId: string, iseq: number): ImSignal => ({ kind: 'inbox', userId, iseq });

@@ -7,7 +7,7 @@
  * A `Broker` cluster fits every suite: each takes only the part of a node it tests.
  */
 import { after } from 'node:test';
-import type { Broker, PacketBus, RoutedPacket } from '../index.js';
+import type { Broker, BusPacket, PacketBus } from '../index.js';
 
 /** A started member of a cluster under test. */
 export interface NodeUnderTest<T> {
@@ -18,7 +18,7 @@ export interface NodeUnderTest<T> {
 
 /** A bus member also gives what it received, one entry per `deliver` call. */
 export interface BusNodeUnderTest<T extends PacketBus = PacketBus> extends NodeUnderTest<T> {
-  inbox: RoutedPacket[][];
+  inbox: BusPacket[][];
 }
 
 export interface ClusterUnderTest<N> {

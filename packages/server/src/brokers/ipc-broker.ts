@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Broker, ImSignal, RoutedPacket } from '@hutong/core';
+import type { Broker, BusPacket, ImSignal } from '@hutong/core';
 import { HutongError } from '@hutong/protocol';
 
 /**
@@ -9,7 +9,7 @@ import { HutongError } from '@hutong/protocol';
 export type BrokerMessage =
   | { hutong: 'broker'; kind: 'call'; id: number; method: BrokerMethod; args: unknown[] }
   | { hutong: 'broker'; kind: 'reply'; id: number; result?: unknown; error?: string }
-  | { hutong: 'broker'; kind: 'deliver'; packets: RoutedPacket[] }
+  | { hutong: 'broker'; kind: 'deliver'; packets: BusPacket[] }
   | { hutong: 'broker'; kind: 'signals'; signals: ImSignal[] }
   | { hutong: 'broker'; kind: 'peers'; count: number };
 
@@ -21,6 +21,7 @@ export const brokerMethods = [
   'locate',
   'send',
   'publish',
+  'nodes',
   'enter',
   'leave',
   'whereAre',
@@ -55,7 +56,7 @@ export class IpcBroker implements Broker {
   readonly #channel: IpcChannel;
   #next = 1;
   readonly #calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  #deliver: ((packets: RoutedPacket[]) => void) | undefined;
+  #deliver: ((packets: BusPacket[]) => void) | undefined;
   #signals: ((signals: ImSignal[]) => void) | undefined;
   /** Nodes on the bus, as the primary last said. */
   #peers = 1;
@@ -71,7 +72,7 @@ export class IpcBroker implements Broker {
     });
   }
 
-  async start(deliver: (packets: RoutedPacket[]) => void): Promise<void> {
+  async start(deliver: (packets: BusPacket[]) => void): Promise<void> {
     this.#deliver = deliver;
     await this.#call('start', []);
   }
@@ -88,12 +89,16 @@ export class IpcBroker implements Broker {
     return new Map((await this.#call('locate', [tunnelIds])) as [string, string][]);
   }
 
-  send(nodeId: string, packets: RoutedPacket[]): Promise<void> {
+  send(nodeId: string, packets: BusPacket[]): Promise<void> {
     return this.#call('send', [nodeId, packets]) as Promise<void>;
   }
 
-  publish(packets: RoutedPacket[]): Promise<void> {
+  publish(packets: BusPacket[]): Promise<void> {
     return this.#call('publish', [packets]) as Promise<void>;
+  }
+
+  nodes(): Promise<string[]> {
+    return this.#call('nodes', []) as Promise<string[]>;
   }
 
   enter(userId: string): Promise<void> {

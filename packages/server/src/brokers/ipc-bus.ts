@@ -1,4 +1,4 @@
-import type { ImSignal, RoutedPacket } from '@hutong/core';
+import type { BusPacket, ImSignal } from '@hutong/core';
 import { type BrokerMessage, brokerMethods, isBrokerMessage } from './ipc-broker.js';
 import { LocalBroker, LocalBus } from './local-broker.js';
 
@@ -56,7 +56,7 @@ export class IpcBus {
     try {
       let result: unknown;
       if (method === 'start') {
-        await broker.start((packets: RoutedPacket[]) =>
+        await broker.start((packets: BusPacket[]) =>
           this.#post(worker, { hutong: 'broker', kind: 'deliver', packets }),
         );
         this.#announcePeers();

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { Broker, ImSignal, RoutedPacket } from '@hutong/core';
+import type { Broker, BusPacket, ImSignal } from '@hutong/core';
 
 /**
  * A bus shared by the nodes of one process: the default for a single node, and the stand-in for
  * Redis when several nodes run in one test. Delivery is asynchronous (a microtask), like a network.
  */
 export class LocalBus {
-  readonly nodes = new Map<string, (packets: RoutedPacket[]) => void>();
+  readonly nodes = new Map<string, (packets: BusPacket[]) => void>();
   readonly owners = new Map<string, string>();
   readonly presence = new Map<string, Set<string>>();
   readonly signalListeners = new Map<string, (signals: ImSignal[]) => void>();
@@ -23,7 +23,7 @@ export class LocalBroker implements Broker {
     this.nodeId = nodeId;
   }
 
-  async start(deliver: (packets: RoutedPacket[]) => void): Promise<void> {
+  async start(deliver: (packets: BusPacket[]) => void): Promise<void> {
     this.#bus.nodes.set(this.nodeId, deliver);
   }
 
@@ -44,13 +44,17 @@ export class LocalBroker implements Broker {
     return found;
   }
 
-  async send(nodeId: string, packets: RoutedPacket[]): Promise<void> {
+  async send(nodeId: string, packets: BusPacket[]): Promise<void> {
     const deliver = this.#bus.nodes.get(nodeId);
     if (deliver) queueMicrotask(() => deliver(packets));
   }
 
-  async publish(packets: RoutedPacket[]): Promise<void> {
+  async publish(packets: BusPacket[]): Promise<void> {
     for (const deliver of this.#bus.nodes.values()) queueMicrotask(() => deliver(packets));
+  }
+
+  async nodes(): Promise<string[]> {
+    return [...this.#bus.nodes.keys()];
   }
 
   async enter(userId: string): Promise<void> {

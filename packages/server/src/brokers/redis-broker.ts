@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Broker, ImSignal, RoutedPacket } from '@hutong/core';
+import type { Broker, BusPacket, ImSignal } from '@hutong/core';
 import type { Redis } from 'ioredis';
 import { loadDriver } from '../drivers.js';
 import { guard } from '../stores/store-support.js';
@@ -77,13 +77,13 @@ export class RedisBroker implements Broker {
     return `${this.#prefix}all`;
   }
 
-  async start(deliver: (packets: RoutedPacket[]) => void): Promise<void> {
+  async start(deliver: (packets: BusPacket[]) => void): Promise<void> {
     await guard('redis', 'broker start', async () => {
       await Promise.all([this.#redis.connect(), this.#sub.connect()]);
       this.#sub.on('message', (channel: string, message: string) => {
         if (channel === this.#presence.channel) return; // the presence's (attach)
         try {
-          const value = JSON.parse(message) as RoutedPacket[] | { im?: ImSignal[] };
+          const value = JSON.parse(message) as BusPacket[] | { im?: ImSignal[] };
           if (Array.isArray(value)) deliver(value);
           else if (Array.isArray(value.im)) this.#onSignals?.(value.im);
         } catch {
@@ -129,15 +129,23 @@ export class RedisBroker implements Broker {
     });
   }
 
-  send(nodeId: string, packets: RoutedPacket[]): Promise<void> {
+  send(nodeId: string, packets: BusPacket[]): Promise<void> {
     return guard('redis', 'send', async () => {
       await this.#redis.publish(this.#key('node', nodeId), JSON.stringify(packets));
     });
   }
 
-  publish(packets: RoutedPacket[]): Promise<void> {
+  publish(packets: BusPacket[]): Promise<void> {
     return guard('redis', 'publish', async () => {
       await this.#redis.publish(this.#allChannel, JSON.stringify(packets));
+    });
+  }
+
+  /** From the roster's view (heartbeats and start/departure news), read again when stale. */
+  nodes(): Promise<string[]> {
+    return guard('redis', 'nodes', async () => {
+      await this.#roster.current();
+      return this.#roster.live();
     });
   }
 

@@ -82,6 +82,11 @@ export class RedisNodeRoster {
     return nodeId === this.nodeId || this.#live.isLive(nodeId);
   }
 
+  /** The live nodes as this node sees them, itself first (read `current` before, to trust it). */
+  live(): string[] {
+    return [this.nodeId, ...this.#live.list().filter((node) => node !== this.nodeId)];
+  }
+
   /** Refreshes this node's liveness and reads every node's: one round trip. */
   async heartbeat(): Promise<void> {
     const sentAt = this.#now();

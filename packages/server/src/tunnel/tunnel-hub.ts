@@ -5,7 +5,6 @@ import {
   encodeAck,
   encodeFrame,
   type PushPacket,
-  type RoomsRequest,
   type TunnelEvent,
 } from '@hutong/protocol';
 import type { Logger } from 'pino';
@@ -164,17 +163,19 @@ export class TunnelHub {
     return true;
   }
 
-  /** A `/tunnel/rooms` request: join or leave (answering invalid ids), or presence counts. */
-  applyRooms(request: RoomsRequest): { invalidTunnelIds: string[] } | { presence: Record<string, number> } {
-    if (request.op === 'presence') {
-      return { presence: Object.fromEntries(request.rooms.map((room) => [room, this.rooms.count(room)])) };
+  /** Joins (or leaves) the tunnels open on this node; answers the ids a join found not open here. */
+  moveRooms(op: 'join' | 'leave', room: string, tunnelIds: Iterable<string>): string[] {
+    const notHere: string[] = [];
+    for (const id of tunnelIds) {
+      if (op === 'leave') this.rooms.leave(room, id);
+      else if (!this.join(room, id)) notHere.push(id);
     }
-    const invalidTunnelIds: string[] = [];
-    for (const id of request.tunnelIds) {
-      if (request.op === 'leave') this.rooms.leave(request.room, id);
-      else if (!this.join(request.room, id)) invalidTunnelIds.push(id);
-    }
-    return { invalidTunnelIds };
+    return notHere;
+  }
+
+  /** Members of each room on this node. */
+  presence(rooms: readonly string[]): Record<string, number> {
+    return Object.fromEntries(rooms.map((room) => [room, this.rooms.count(room)]));
   }
 
   /**

@@ -28,10 +28,15 @@ export class TunnelRooms {
     return this.#members.size;
   }
 
-  join(room: string, tunnelId: string): void {
+  /** Throws ERR_BAD_REQUEST for a name no tunnel may join. */
+  checkName(room: string): void {
     if (room.length === 0 || room.length > this.#maxName) {
       throw new HutongError('ERR_BAD_REQUEST', `Room names have 1 to ${this.#maxName} characters`);
     }
+  }
+
+  join(room: string, tunnelId: string): void {
+    this.checkName(room);
     let rooms = this.#roomsOf.get(tunnelId);
     if (rooms?.has(room)) return;
     if ((rooms?.size ?? 0) >= this.#perTunnel) {

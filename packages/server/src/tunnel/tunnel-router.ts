@@ -1,5 +1,6 @@
 import type {
   Broker,
+  BusPacket,
   PacketBus,
   RoomsResult,
   RoutedPacket,
@@ -10,6 +11,7 @@ import type {
 } from '@hutong/core';
 import type { RoomsRequest } from '@hutong/protocol';
 import type { Logger } from 'pino';
+import { ClusterRooms, type RoomPacket } from './cluster-rooms.js';
 import { TunnelHub, type TunnelHubOptions } from './tunnel-hub.js';
 
 /**
@@ -24,9 +26,9 @@ type Published = RoutedPacket & { origin?: string };
 /**
  * Pushes across nodes: tunnels open here get the frame at once; listed tunnels held elsewhere are
  * located through the broker and sent to their node; room broadcasts reach local members at once
- * and every other node through one publish. A broker failure costs only the cross-node part of a
- * push (counted in `stats.brokerErrors`); those ids are not reported invalid, since they may
- * well be alive.
+ * and every other node through one publish; room moves and counts go through ClusterRooms. A
+ * broker failure costs only the cross-node part of a push (counted in `stats.brokerErrors`); those
+ * ids are not reported invalid, since they may well be alive.
  */
 export class TunnelRouter implements TunnelPort {
   readonly hub: TunnelHub;
@@ -49,7 +51,15 @@ export class TunnelRouter implements TunnelPort {
         return receiver ? { receiver } : undefined;
       },
     });
+    this.#rooms = new ClusterRooms(this.hub, broker, {
+      logger,
+      forwarded: (count) => {
+        this.stats.forwarded += count;
+      },
+    });
   }
+
+  readonly #rooms: ClusterRooms;
 
   #revive: ((spec: string) => TunnelReceiver | undefined) | undefined;
 
@@ -79,13 +89,15 @@ export class TunnelRouter implements TunnelPort {
     return this.hub.allocate(receiver, owner);
   }
 
-  /** Room joins and leaves for tunnels on this node, or presence counts (TunnelPort). */
-  applyRooms(request: RoomsRequest): RoomsResult {
-    return this.hub.applyRooms(request);
+  /** Room joins and leaves wherever the tunnels are open, presence across the cluster (TunnelPort). */
+  applyRooms(request: RoomsRequest): Promise<RoomsResult> {
+    return this.#rooms.apply(request);
   }
 
   async start(): Promise<void> {
-    await this.broker.start((packets) => this.#fromBroker(packets as Published[]));
+    await this.broker.start((packets: BusPacket[]) =>
+      this.#fromBroker(packets as (Published | RoomPacket)[]),
+    );
   }
 
   async push(packets: readonly RoutedPacket[]): Promise<{ invalidTunnelIds: string[] }> {
@@ -140,9 +152,16 @@ export class TunnelRouter implements TunnelPort {
     await this.broker.close();
   }
 
-  #fromBroker(packets: Published[]): void {
-    const mine = packets.filter((p) => p.origin !== this.broker.nodeId);
-    if (mine.length > 0) this.hub.push(mine.map(({ origin: _origin, ...packet }) => packet));
+  #fromBroker(packets: (Published | RoomPacket)[]): void {
+    const pushes: RoutedPacket[] = [];
+    for (const packet of packets) {
+      if ('op' in packet) this.#rooms.receive(packet);
+      else if (packet.origin !== this.broker.nodeId) {
+        const { origin: _origin, ...push } = packet;
+        pushes.push(push);
+      }
+    }
+    if (pushes.length > 0) this.hub.push(pushes);
   }
 
   #registry(op: 'register' | 'unregister', tunnelId: string): void {

@@ -187,7 +187,7 @@ export const tunnelRoutes: FastifyPluginAsync<TunnelRoutesOptions> = async (app,
     async (request) => {
       verifySigned(request.body, options.keys);
       const body = unwrap(decode(RoomsRequest, unwrap(parseJson(request.body.data, 'ERR_BAD_REQUEST'))));
-      return { code: 0, message: 'OK', data: options.router.hub.applyRooms(body) };
+      return { code: 0, message: 'OK', data: await options.router.applyRooms(body) };
     },
   );
 };

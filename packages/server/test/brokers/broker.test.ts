@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
-import type { RoutedPacket } from '@hutong/core';
+import type { BusPacket } from '@hutong/core';
 import { type BrokerCluster, brokerSuite } from '@hutong/core/testing';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
 import { startTcpProxy, type TcpProxy } from '../../../../testing/tcp-proxy.js';
@@ -19,7 +19,7 @@ brokerSuite('in-process', async (): Promise<BrokerCluster> => {
     deathMs: 100,
     async node() {
       const broker = new LocalBroker(bus);
-      const inbox: RoutedPacket[][] = [];
+      const inbox: BusPacket[][] = [];
       await broker.start((p) => inbox.push(p));
       brokers.push(broker);
       return { broker, inbox, kill: () => broker.close() };
@@ -64,7 +64,7 @@ brokerSuite('in-box over IPC (--workers)', async (): Promise<BrokerCluster> => {
       n += 1;
       bus.join(pair.primary, `w${n}`);
       const broker = new IpcBroker(pair.worker, `w${n}`);
-      const inbox: RoutedPacket[][] = [];
+      const inbox: BusPacket[][] = [];
       await broker.start((p) => inbox.push(p));
       brokers.push(broker);
       return {
@@ -100,7 +100,7 @@ brokerSuite(
           nodeTtlMs: 900,
           presenceCacheTtlMs: 60_000,
         });
-        const inbox: RoutedPacket[][] = [];
+        const inbox: BusPacket[][] = [];
         await broker.start((p) => inbox.push(p));
         nodes.push({ broker, proxy });
         return { broker, inbox, kill: async () => proxy.down() };
