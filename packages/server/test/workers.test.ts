@@ -132,6 +132,21 @@ describe('hutong start --workers 2', () => {
     );
   });
 
+  test('rooms span the workers: one join, presence and a room push reach the tunnels of both', async () => {
+    const ids = clients.map((c) => c.id);
+    const joined = await signed('rooms', { op: 'join', room: 'box', tunnelIds: ids });
+    assert.deepEqual(joined.data, { invalidTunnelIds: [] }, 'the other worker’s tunnels joined too');
+    const counted = await signed('rooms', { op: 'presence', rooms: ['box'] });
+    assert.deepEqual(counted.data, { presence: { box: ids.length } });
+    const word = JSON.stringify({ type: 'box', content: 1 });
+    await signed('ws/push', [{ tunnelIds: [], rooms: ['box'], type: 'message', content: word }]);
+    await until(
+      () => clients.every((c) => c.got.includes(`message:${word}`)),
+      'every member has the room push',
+      5000,
+    );
+  });
+
   test('a worker killed is started again, and the box keeps serving', async () => {
     const [victim] = workerPids();
     process.kill(victim!, 'SIGKILL');
