@@ -6,26 +6,31 @@
 import { IM_SERVER, IM_UNSET, imExtensionTypes, imTypes } from './im-codes.js';
 import type { LoginResponse, Protocal } from './im-frames.js';
 
+/** The keys `encodeProtocal` writes first, in Gson's order; the rest of a frame follows them. */
+const GSON_KEYS = new Set(['bridge', 'type', 'dataContent', 'from', 'to', 'fp', 'QoS', 'typeu', 'sm']);
+
 /**
  * Writes a frame the way MobileIMSDK's server does (Gson): keys in its order, absent and null
- * fields left out. Extension fields (`extra`) follow; MobileIMSDK clients ignore them.
+ * fields left out. Extension fields (`extra`) follow in the frame's order; MobileIMSDK clients
+ * ignore them. Every frame the server sends goes through here: the ordered object is built with
+ * only the keys it writes (no `delete`, which would turn it into a slow dictionary), then written
+ * by one JSON.stringify.
  */
 export function encodeProtocal(frame: Protocal & Record<string, unknown>): string {
-  const { bridge, type, dataContent, from, to, fp, QoS, typeu, sm, ...extra } = frame;
-  const ordered: Record<string, unknown> = {
-    bridge: bridge ?? false,
-    type,
-    dataContent,
-    from: from ?? IM_UNSET,
-    to: to ?? IM_UNSET,
-    fp,
-    QoS: QoS ?? false,
-    typeu: typeu ?? -1,
-    sm: sm ?? -1,
-    ...extra,
-  };
-  for (const key of Object.keys(ordered))
-    if (ordered[key] === null || ordered[key] === undefined) delete ordered[key];
+  const ordered: Record<string, unknown> = { bridge: frame.bridge ?? false };
+  if (frame.type != null) ordered['type'] = frame.type;
+  if (frame.dataContent != null) ordered['dataContent'] = frame.dataContent;
+  ordered['from'] = frame.from ?? IM_UNSET;
+  ordered['to'] = frame.to ?? IM_UNSET;
+  if (frame.fp != null) ordered['fp'] = frame.fp;
+  ordered['QoS'] = frame.QoS ?? false;
+  ordered['typeu'] = frame.typeu ?? -1;
+  ordered['sm'] = frame.sm ?? -1;
+  for (const key in frame) {
+    if (!Object.hasOwn(frame, key) || GSON_KEYS.has(key)) continue;
+    const value = frame[key];
+    if (value !== null && value !== undefined) ordered[key] = value;
+  }
   return JSON.stringify(ordered);
 }
 

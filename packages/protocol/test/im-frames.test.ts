@@ -140,6 +140,68 @@ describe('IM frames (golden vectors)', () => {
   });
 });
 
+describe("the server's encoder", () => {
+  /** The encoder's contract as plain JSON: Gson's keys (defaults filled), then the frame's others; nulls left out. */
+  const reference = (frame: Record<string, unknown>): string => {
+    const { bridge, type, dataContent, from, to, fp, QoS, typeu, sm, ...extra } = frame;
+    const ordered: Record<string, unknown> = {
+      bridge: bridge ?? false,
+      type,
+      dataContent,
+      from: from ?? '-1',
+      to: to ?? '-1',
+      fp,
+      QoS: QoS ?? false,
+      typeu: typeu ?? -1,
+      sm: sm ?? -1,
+      ...extra,
+    };
+    for (const key of Object.keys(ordered)) if (ordered[key] === null) delete ordered[key];
+    return JSON.stringify(ordered);
+  };
+  const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 3 });
+
+  test('writes any frame as its ordered JSON: defaults, nulls and absent keys left out, extra keys after', () => {
+    const frame = fc.record(
+      {
+        type: fc.integer({ min: 0, max: 70 }),
+        bridge: maybe(fc.option(fc.boolean())),
+        dataContent: maybe(fc.option(fc.string())),
+        from: maybe(fc.option(fc.string({ maxLength: 10 }))),
+        to: maybe(fc.option(fc.string({ maxLength: 10 }))),
+        fp: maybe(fc.option(fc.uuid())),
+        QoS: maybe(fc.option(fc.boolean())),
+        typeu: maybe(fc.option(fc.integer())),
+        sm: maybe(fc.option(fc.double())),
+        // Extension fields as the server adds them (sid, seq, conv, retryAfterMs …); names are
+        // never integer-like, which JSON objects would move to the front.
+        extra: fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 8 }).filter((k) => !/^\d+$/.test(k)),
+          fc.option(fc.jsonValue({ maxDepth: 2 })),
+          { maxKeys: 4 },
+        ),
+      },
+      { requiredKeys: ['type', 'extra'] },
+    );
+    fc.assert(
+      fc.property(frame, ({ extra, ...known }) => {
+        const value = { ...known, ...extra } as Protocal & Record<string, unknown>;
+        const text = encodeProtocal(value);
+        assert.equal(text, reference(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('leaves out what JSON cannot write (undefined, functions), as JSON.stringify does', () => {
+    const frame = { type: 3, dataContent: 'x', fn: () => 1, gone: undefined, n: 1 } as unknown as Protocal;
+    assert.equal(
+      encodeProtocal(frame as Protocal & Record<string, unknown>),
+      '{"bridge":false,"type":3,"dataContent":"x","from":"-1","to":"-1","QoS":false,"typeu":-1,"sm":-1,"n":1}',
+    );
+  });
+});
+
 describe('the plain checks accept what the schemas accept', () => {
   const around = (...lengths: number[]) => fc.constantFrom(...lengths).map((n) => 'x'.repeat(n));
   const anyValue = fc.oneof(
