@@ -72,7 +72,10 @@ export class LocalBroker implements Broker {
   async whereAre(userIds: readonly string[]): Promise<Map<string, string[]>> {
     const found = new Map<string, string[]>();
     for (const userId of userIds) {
-      const nodes = [...(this.#bus.presence.get(userId) ?? [])].filter((n) => this.#bus.nodes.has(n));
+      const present = this.#bus.presence.get(userId);
+      if (!present) continue;
+      const nodes: string[] = [];
+      for (const node of present) if (this.#bus.nodes.has(node)) nodes.push(node);
       if (nodes.length > 0) found.set(userId, nodes);
     }
     return found;

@@ -31,28 +31,42 @@ export class ImCluster {
     this.#call('im leave', (broker) => broker.leave(userId));
   }
 
-  /** Signals for the users' devices on other nodes (found through the broker's presence). */
+  /**
+   * Signals for the users' devices on other nodes (found through the broker's presence). Runs for
+   * every message and receipt: when every user is here alone (one node), it costs the lookup and
+   * nothing more.
+   */
   toOthers(userIds: readonly string[], signalsFor: (userId: string) => ImSignal[]): void {
-    if (userIds.length === 0) return;
-    this.#call('im routing', async (broker) => {
-      const byNode = new Map<string, ImSignal[]>();
-      for (const [userId, nodes] of await broker.whereAre(userIds)) {
-        for (const node of nodes) {
-          if (node === broker.nodeId) continue;
-          const signals = byNode.get(node);
-          if (signals) signals.push(...signalsFor(userId));
-          else byNode.set(node, signalsFor(userId));
+    const broker = this.broker;
+    if (!broker || userIds.length === 0) return;
+    broker
+      .whereAre(userIds)
+      .then((found) => {
+        let byNode: Map<string, ImSignal[]> | undefined;
+        for (const [userId, nodes] of found) {
+          for (const node of nodes) {
+            if (node === broker.nodeId) continue;
+            byNode ??= new Map();
+            const signals = byNode.get(node);
+            if (signals) signals.push(...signalsFor(userId));
+            else byNode.set(node, signalsFor(userId));
+          }
         }
-      }
-      await Promise.all([...byNode].map(([node, signals]) => broker.signal(node, signals)));
-    });
+        if (byNode) return Promise.all([...byNode].map(([node, signals]) => broker.signal(node, signals)));
+        return undefined;
+      })
+      .catch(this.#failed('im routing'));
   }
 
   #call(what: string, fn: (broker: ImBroker) => Promise<unknown>): void {
     if (!this.broker) return;
-    fn(this.broker).catch((err: unknown) => {
+    fn(this.broker).catch(this.#failed(what));
+  }
+
+  #failed(what: string): (err: unknown) => void {
+    return (err) => {
       this.stats.brokerErrors += 1;
       this.logger?.warn({ err }, `${what} failed; devices elsewhere catch up at their next login`);
-    });
+    };
   }
 }

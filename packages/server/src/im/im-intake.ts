@@ -142,32 +142,30 @@ export class MessageIntake {
       }
       stats.accepted += 1;
       const key = deliveryKey(message);
-      // Each recipient's frame is encoded once, for its devices here and the signals to other nodes.
-      const frames = new Map<string, string>();
-      const frameFor = (userId: string): string => {
-        let text = frames.get(userId);
-        if (text === undefined) {
-          text = dataFrame(message, userId);
-          frames.set(userId, text);
-        }
-        return text;
-      };
-      const reached = accepted.inbox.map(({ userId, iseq }) => {
+      const { inbox } = accepted;
+      // Each recipient's frame is encoded once, for its devices here and the signals to other
+      // nodes (which ask for it only when there are such nodes).
+      const frames: (string | undefined)[] = new Array(inbox.length);
+      const frameAt = (i: number): string => (frames[i] ??= dataFrame(message, inbox[i]!.userId));
+      let online: boolean[] | undefined;
+      for (let i = 0; i < inbox.length; i += 1) {
+        const { userId, iseq } = inbox[i]!;
         const devices = registry.devicesOf(userId);
-        for (const target of devices.values()) delivery.live(target, iseq, frameFor(userId), key);
-        return { userId, online: devices.size > 0 };
-      });
+        for (const target of devices.values()) delivery.live(target, iseq, frameAt(i), key);
+        if (hooks.afterForward) (online ??= []).push(devices.size > 0);
+      }
       // Other nodes get the entry itself: a device there whose next entry it is needs no store read.
-      const positions = new Map(accepted.inbox.map((entry) => [entry.userId, entry.iseq]));
-      cluster.toOthers([...positions.keys()], (userId) => [
-        {
-          kind: 'inbox',
-          userId,
-          iseq: positions.get(userId)!,
-          message: { frame: frameFor(userId), key },
+      cluster.toOthers(
+        inbox.map((entry) => entry.userId),
+        (userId) => {
+          const i = inbox.findIndex((entry) => entry.userId === userId);
+          return [{ kind: 'inbox', userId, iseq: inbox[i]!.iseq, message: { frame: frameAt(i), key } }];
         },
-      ]);
-      hooks.afterForward?.(message, reached);
+      );
+      hooks.afterForward?.(
+        message,
+        inbox.map(({ userId }, i) => ({ userId, online: online![i]! })),
+      );
     } catch (err) {
       this.deps.logger?.warn({ err }, 'IM message not accepted');
       refuse(imHutongCodes.notAccepted, 'not stored; send it again');

@@ -117,12 +117,17 @@ export class ImSocketServer {
       }
       queuedBytes += bytes;
       const queuedAt = performance.now();
-      tail = tail
-        .then(() => routes.ordered(ws, frame, text, performance.now() - queuedAt))
-        .catch((err: unknown) => this.logger?.error({ err }, 'IM frame handling failed'))
-        .finally(() => {
+      // One link per frame (every data frame passes here): handled, its failure logged, its bytes
+      // released, in one step.
+      tail = tail.then(async () => {
+        try {
+          await routes.ordered(ws, frame, text, performance.now() - queuedAt);
+        } catch (err) {
+          this.logger?.error({ err }, 'IM frame handling failed');
+        } finally {
           queuedBytes -= bytes;
-        });
+        }
+      });
     });
     ws.on('error', () => {});
     ws.on('close', () => {
