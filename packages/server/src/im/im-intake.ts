@@ -147,12 +147,12 @@ export class MessageIntake {
       // nodes (which ask for it only when there are such nodes).
       const frames: (string | undefined)[] = new Array(inbox.length);
       const frameAt = (i: number): string => (frames[i] ??= dataFrame(message, inbox[i]!.userId));
-      let online: boolean[] | undefined;
+      const online: boolean[] | undefined = hooks.afterForward ? [] : undefined;
       for (let i = 0; i < inbox.length; i += 1) {
         const { userId, iseq } = inbox[i]!;
         const devices = registry.devicesOf(userId);
         for (const target of devices.values()) delivery.live(target, iseq, frameAt(i), key);
-        if (hooks.afterForward) (online ??= []).push(devices.size > 0);
+        online?.push(devices.size > 0);
       }
       // Other nodes get the entry itself: a device there whose next entry it is needs no store read.
       cluster.toOthers(
