@@ -88,10 +88,12 @@ describe('IM hooks as webhooks to a business server (node-sdk expressImWebhook)'
     assert.equal((await two.next(imTypes.data)).dataContent, 'hello');
     // With the recipient connected, `forwarded` says so and nothing is stored offline.
     one.send({ type: imTypes.data, to: 'app-user-2', dataContent: 'again', fp: 'f3', QoS: true });
-    const isAgain = (e: Record<string, any>) =>
-      e['kind'] === 'forwarded' && e['message']?.content === 'again';
+    type Forwarded = { kind: string; message?: { content: string }; recipients?: unknown };
+    const isAgain = (e: Forwarded) => e.kind === 'forwarded' && e.message?.content === 'again';
     await until(() => events.some(isAgain), 'forwarded event of the second message');
-    assert.deepEqual(events.find(isAgain)!['recipients'], [{ userId: 'app-user-2', online: true }]);
+    assert.deepEqual((events as Forwarded[]).find(isAgain)?.recipients, [
+      { userId: 'app-user-2', online: true },
+    ]);
     assert.equal(events.filter((e) => e.kind === 'stored-offline').length, 1);
     one.ws.close();
     two.ws.close();
