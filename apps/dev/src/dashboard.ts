@@ -5,11 +5,10 @@
  * - `/admin/?token=<token>`, the link the banner prints: the right token is put where the page
  *   looks for it and the tab moves on to `/admin/` (the token leaves the address bar); a wrong one
  *   is a page saying where the current link is. The request log redacts `token=` values.
- * - without a configured token the dashboard does not exist: a browser (`Accept: text/html`) gets
- *   a page saying how to turn it on; API clients keep the JSON 404.
+ * Without a token the server's own page says how to turn the dashboard on (metrics/admin-off.ts).
  */
 import { safeEqual } from '@hutong/protocol/wechat-crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Where the dashboard page keeps the token (its `TOKEN_KEY`). */
 const PAGE_TOKEN_KEY = 'hutong_admin_token';
@@ -60,19 +59,4 @@ export function dashboardLink(app: FastifyInstance, token: string): void {
       script,
     );
   });
-}
-
-/** With no admin token configured: `/admin/` explains itself to browsers, 404s to the rest. */
-export function dashboardOff(app: FastifyInstance): void {
-  const answer = (request: FastifyRequest, reply: FastifyReply) =>
-    /\btext\/html\b/.test(request.headers.accept ?? '')
-      ? page(
-          reply,
-          404,
-          '仪表盘没有打开 · The dashboard is off',
-          `<p>这个服务器没有配置管理令牌。 · This server has no admin token.</p>${HOW_TO_OPEN}`,
-        )
-      : reply.callNotFound();
-  app.get('/admin', answer);
-  app.get('/admin/', answer);
 }

@@ -18,7 +18,7 @@ import {
 import { WeChatSim, wechatSimPlugin } from '@hutong/wechat-sim';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
-import { dashboardLink, dashboardOff, dashboardUrl } from './dashboard.js';
+import { dashboardLink, dashboardUrl } from './dashboard.js';
 import { isAddressInUse, PortTakenError } from './port-taken.js';
 import { prettyDestination } from './pretty-log.js';
 import { loadSeedConfig } from './seed-config.js';
@@ -121,7 +121,6 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   });
   if (seed) hutong.logger.info({ file: seedFile, applet: seed.applet }, 'seed config applied');
   if (config.adminToken) dashboardLink(app, config.adminToken);
-  else dashboardOff(app);
   await options.setup?.(app);
 
   try {

@@ -152,7 +152,7 @@ describe('the dashboard without a configured token', () => {
       assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
       const html = await response.text();
       assert.match(html, /HUTONG_ADMIN_TOKEN/);
-      assert.match(html, /npm start/);
+      assert.match(html, /adminTokenFile/);
     }
   });
 

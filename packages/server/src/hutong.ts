@@ -22,6 +22,7 @@ import { IM_PATH, type ImHooks, ImHub, type ImHubOptions } from './im/im-hub.js'
 import { imRoutes } from './im/im-routes.js';
 import { imWebhook } from './im/im-webhook.js';
 import { sessionLoginVerifier } from './im/session-verifier.js';
+import { adminOffRoutes } from './metrics/admin-off.js';
 import { adminRoutes } from './metrics/admin-routes.js';
 import { ErrorLog } from './metrics/error-log.js';
 import { createLatencyHistogram, timed } from './metrics/latency.js';
@@ -369,7 +370,7 @@ export async function createHutong(config: HutongConfig, options: CreateHutongOp
   const nodeStats = new NodeStats({ nodeId: broker.nodeId, registry: metrics, errors, broker, logger });
   if (config.adminToken) {
     app.register(adminRoutes, { token: config.adminToken, registry: metrics, stats: nodeStats });
-  }
+  } else app.register(adminOffRoutes);
 
   const purgeEvery = options.purgeIntervalMs ?? 600_000;
   const purge =
