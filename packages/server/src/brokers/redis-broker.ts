@@ -23,8 +23,11 @@ export interface RedisBrokerOptions {
 /**
  * Broker on Redis pub/sub. Keys: `P tunnel:<id>` → node id (kept a day at most, as a backstop),
  * `P stats:nodes` the nodes' reports, the nodes' liveness (redis-node-roster.ts) and IM presence
- * (redis-presence.ts). Channels: `P node:<id>` for one node (a JSON array of push packets, or
- * `{"im": [signals]}`), `P all` for everyone, `P presence` for presence news.
+ * (redis-presence.ts). Channels: `P node:<id>` for one node (a JSON array of push packets,
+ * `{"rooms": [room packets]}` or `{"im": [signals]}`), `P all` for everyone, `P presence` for
+ * presence news. Room packets travel in their own envelope so that a node of an earlier version,
+ * which reads every array as pushes, ignores them during a rolling upgrade rather than taking a
+ * room join for a push (a close) to those tunnels.
  * Commands fail fast while Redis is down; ioredis reconnects and resubscribes by itself.
  */
 export class RedisBroker implements Broker {
@@ -83,8 +86,9 @@ export class RedisBroker implements Broker {
       this.#sub.on('message', (channel: string, message: string) => {
         if (channel === this.#presence.channel) return; // the presence's (attach)
         try {
-          const value = JSON.parse(message) as BusPacket[] | { im?: ImSignal[] };
+          const value = JSON.parse(message) as BusPacket[] | { im?: ImSignal[]; rooms?: BusPacket[] };
           if (Array.isArray(value)) deliver(value);
+          else if (Array.isArray(value.rooms)) deliver(value.rooms);
           else if (Array.isArray(value.im)) this.#onSignals?.(value.im);
         } catch {
           // A malformed message on our channel is not ours to crash on.
@@ -130,15 +134,27 @@ export class RedisBroker implements Broker {
   }
 
   send(nodeId: string, packets: BusPacket[]): Promise<void> {
-    return guard('redis', 'send', async () => {
-      await this.#redis.publish(this.#key('node', nodeId), JSON.stringify(packets));
-    });
+    return guard('redis', 'send', () => this.#publish(this.#key('node', nodeId), packets));
   }
 
   publish(packets: BusPacket[]): Promise<void> {
-    return guard('redis', 'publish', async () => {
-      await this.#redis.publish(this.#allChannel, JSON.stringify(packets));
-    });
+    return guard('redis', 'publish', () => this.#publish(this.#allChannel, packets));
+  }
+
+  /** One PUBLISH per run of pushes or room packets, all issued at once: one connection keeps their order. */
+  async #publish(channel: string, packets: BusPacket[]): Promise<void> {
+    const messages: string[] = [];
+    let run: BusPacket[] = [];
+    const close = () => {
+      if (run.length > 0) messages.push(JSON.stringify('op' in run[0]! ? { rooms: run } : run));
+      run = [];
+    };
+    for (const packet of packets) {
+      if (run.length > 0 && ('op' in packet) !== ('op' in run[0]!)) close();
+      run.push(packet);
+    }
+    close();
+    await Promise.all(messages.map((message) => this.#redis.publish(channel, message)));
   }
 
   /** From the roster's view (heartbeats and start/departure news), read again when stale. */

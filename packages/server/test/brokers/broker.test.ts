@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
-import type { BusPacket } from '@hutong/core';
-import { type BrokerCluster, brokerSuite } from '@hutong/core/testing';
+import type { BusPacket, RoomMove, RoutedPacket } from '@hutong/core';
+import { type BrokerCluster, brokerSuite, until } from '@hutong/core/testing';
+import { Redis } from 'ioredis';
 import { service, uniqueSuffix } from '../../../../testing/services.js';
 import { startTcpProxy, type TcpProxy } from '../../../../testing/tcp-proxy.js';
 import { IpcBroker } from '../../src/brokers/ipc-broker.js';
@@ -128,4 +129,32 @@ test('an in-process broker alone on its bus skips offers; with another node it o
   await b.close();
   assert.equal(a.alone(), true, 'alone again once the other node is gone');
   await a.close();
+});
+
+test('Redis carries room packets in their own envelope, which a reader of push arrays ignores', {
+  skip: redis.skip,
+}, async () => {
+  const prefix = `hutong-test:${uniqueSuffix()}:`;
+  const broker = new RedisBroker({ url: redis.url, prefix, nodeTtlMs: 900 });
+  await broker.start(() => {});
+  const raw = new Redis(redis.url);
+  const heard: string[] = [];
+  raw.on('message', (_channel: string, message: string) => heard.push(message));
+  await raw.subscribe(`${prefix}node:peer`);
+  try {
+    const move: RoomMove = { op: 'join', room: 'r', tunnelIds: ['t1'] };
+    const push: RoutedPacket = { tunnelIds: ['t2'], type: 'message', content: 'x' };
+    await broker.send('peer', [push, move, { ...move, op: 'leave' }, push]);
+    await until(() => heard.length === 3, 'three messages on the channel', 2000);
+    assert.deepEqual(
+      heard.map((m) => JSON.parse(m)),
+      [[push], { rooms: [move, { ...move, op: 'leave' }] }, [push]],
+    );
+    // What a node of an earlier version does with each: arrays are pushes, the rest is not its.
+    const pushesSeenByOld = heard.map((m) => JSON.parse(m)).filter((v) => Array.isArray(v));
+    assert.deepEqual(pushesSeenByOld, [[push], [push]], 'no room packet reads as a push');
+  } finally {
+    raw.disconnect();
+    await broker.close();
+  }
 });
