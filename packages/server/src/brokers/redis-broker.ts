@@ -20,6 +20,9 @@ export interface RedisBrokerOptions {
   presenceCacheMaxUsers?: number;
 }
 
+/** Room moves and counts (they have an `op`); pushes have none. */
+const isRoomPacket = (packet: BusPacket): boolean => 'op' in packet;
+
 /**
  * Broker on Redis pub/sub. Keys: `P tunnel:<id>` → node id (kept a day at most, as a backstop),
  * `P stats:nodes` the nodes' reports, the nodes' liveness (redis-node-roster.ts) and IM presence
@@ -146,11 +149,11 @@ export class RedisBroker implements Broker {
     const messages: string[] = [];
     let run: BusPacket[] = [];
     const close = () => {
-      if (run.length > 0) messages.push(JSON.stringify('op' in run[0]! ? { rooms: run } : run));
+      if (run.length > 0) messages.push(JSON.stringify(isRoomPacket(run[0]!) ? { rooms: run } : run));
       run = [];
     };
     for (const packet of packets) {
-      if (run.length > 0 && ('op' in packet) !== ('op' in run[0]!)) close();
+      if (run.length > 0 && isRoomPacket(packet) !== isRoomPacket(run[0]!)) close();
       run.push(packet);
     }
     close();
