@@ -7,10 +7,9 @@ import {
   type ClusterUnderTest,
   clustersOf,
   DELIVERY_MS,
-  POLL_MS,
+  poll,
   type SuiteOptions,
 } from './suite-cluster.js';
-import { until } from './until.js';
 
 export type BusCluster = ClusterUnderTest<BusNodeUnderTest>;
 
@@ -26,22 +25,17 @@ export function busSuite(name: string, make: () => Promise<BusCluster>, options:
       const c = await cluster();
       const [a, b, z] = [await c.node(), await c.node(), await c.node()];
       for (let i = 0; i < 20; i += 1) await a.broker.send(b.broker.nodeId, [packet(i)]);
-      await until(() => b.inbox.length === 20, {
-        what: '20 packets on b',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(() => b.inbox.length === 20, '20 packets on b');
       assert.deepEqual(
         b.inbox.map((p) => contents([p])[0]),
         upTo(20),
       );
       assert.equal(z.inbox.length, 0);
       await z.broker.publish([packet(99)]);
-      await until(() => [a, b, z].every((n) => contents(n.inbox).includes('99')), {
-        what: 'the published packet on every node',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(
+        () => [a, b, z].every((n) => contents(n.inbox).includes('99')),
+        'the published packet on every node',
+      );
     });
 
     it('publish keeps one sender’s order on every node', async () => {
@@ -49,11 +43,7 @@ export function busSuite(name: string, make: () => Promise<BusCluster>, options:
       const [a, b] = [await c.node(), await c.node()];
       // Not awaited one by one: the order of the calls is what must hold, however they overlap.
       await Promise.all(upTo(20).map((_, i) => a.broker.publish([packet(i)])));
-      await until(() => [a, b].every((n) => n.inbox.length === 20), {
-        what: '20 published packets on each node',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(() => [a, b].every((n) => n.inbox.length === 20), '20 published packets on each node');
       for (const n of [a, b]) assert.deepEqual(contents(n.inbox), upTo(20));
     });
 
@@ -67,11 +57,7 @@ export function busSuite(name: string, make: () => Promise<BusCluster>, options:
         a.broker.publish([packet(1)]),
         a.broker.send(b.broker.nodeId, [{ ...move, op: 'leave' }]),
       ]);
-      await until(() => b.inbox.length === 3, {
-        what: 'the move, the packet and the move on b',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(() => b.inbox.length === 3, 'the move, the packet and the move on b');
       assert.deepEqual(b.inbox, [[move], [packet(1)], [{ ...move, op: 'leave' }]]);
     });
 
@@ -80,19 +66,18 @@ export function busSuite(name: string, make: () => Promise<BusCluster>, options:
       const [a, b, z] = [await c.node(), await c.node(), await c.node()];
       const all = [a, b, z].map((n) => n.broker.nodeId).sort();
       for (const n of [a, b, z]) {
-        await until(async () => JSON.stringify((await n.broker.nodes()).sort()) === JSON.stringify(all), {
-          what: `every node listed on ${n.broker.nodeId}`,
-          timeoutMs: DELIVERY_MS,
-          intervalMs: POLL_MS,
-        });
+        await poll(
+          async () => JSON.stringify((await n.broker.nodes()).sort()) === JSON.stringify(all),
+          `every node listed on ${n.broker.nodeId}`,
+        );
       }
       await z.kill();
       for (const n of [a, b]) {
-        await until(async () => !(await n.broker.nodes()).includes(z.broker.nodeId), {
-          what: `the killed node gone on ${n.broker.nodeId}`,
-          timeoutMs: c.deathMs + DELIVERY_MS,
-          intervalMs: POLL_MS,
-        });
+        await poll(
+          async () => !(await n.broker.nodes()).includes(z.broker.nodeId),
+          `the killed node gone on ${n.broker.nodeId}`,
+          c.deathMs + DELIVERY_MS,
+        );
         assert.ok((await n.broker.nodes()).includes(n.broker.nodeId), 'a node lists itself');
       }
     });
@@ -103,11 +88,7 @@ export function busSuite(name: string, make: () => Promise<BusCluster>, options:
       const during = a.broker.publish([packet(1)]);
       assert.equal(a.inbox.length, 0);
       await during;
-      await until(() => a.inbox.length === 1, {
-        what: 'the packet',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(() => a.inbox.length === 1, 'the packet');
     });
 
     it('packets for a node that is gone are dropped without an error', async () => {
@@ -115,11 +96,7 @@ export function busSuite(name: string, make: () => Promise<BusCluster>, options:
       const [a, b] = [await c.node(), await c.node()];
       await a.broker.send('no-such-node', [packet(1)]);
       await a.broker.send(b.broker.nodeId, [packet(2)]);
-      await until(() => b.inbox.length === 1, {
-        what: 'the packet on b',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(() => b.inbox.length === 1, 'the packet on b');
       assert.deepEqual(contents(b.inbox), ['2']);
       assert.equal(a.inbox.length, 0);
     });

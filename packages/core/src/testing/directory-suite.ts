@@ -5,12 +5,10 @@ import type { TunnelDirectory } from '../index.js';
 import {
   type ClusterUnderTest,
   clustersOf,
-  DELIVERY_MS,
   type NodeUnderTest,
-  POLL_MS,
+  poll,
   type SuiteOptions,
 } from './suite-cluster.js';
-import { until } from './until.js';
 
 export type DirectoryCluster = ClusterUnderTest<NodeUnderTest<TunnelDirectory>>;
 
@@ -48,11 +46,11 @@ export function directorySuite(
       await a.broker.register('ghost');
       assert.equal((await b.broker.locate(['ghost'])).get('ghost'), a.broker.nodeId);
       await a.kill();
-      await until(async () => (await b.broker.locate(['ghost'])).size === 0, {
-        what: 'the dead node’s tunnel gone',
-        timeoutMs: c.deathMs,
-        intervalMs: POLL_MS,
-      });
+      await poll(
+        async () => (await b.broker.locate(['ghost'])).size === 0,
+        'the dead node’s tunnel gone',
+        c.deathMs,
+      );
     });
 
     it('an offer is claimed once: of two nodes claiming at the same time, one gets the spec', async () => {
@@ -71,11 +69,7 @@ export function directorySuite(
     it('alone(), where implemented, turns false once another node is live', async () => {
       const c = await cluster();
       const [a, b] = [await c.node(), await c.node()];
-      await until(() => a.broker.alone?.() !== true && b.broker.alone?.() !== true, {
-        what: 'neither node alone',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(() => a.broker.alone?.() !== true && b.broker.alone?.() !== true, 'neither node alone');
     });
   });
 }

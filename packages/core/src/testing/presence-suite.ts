@@ -11,10 +11,9 @@ import {
   clustersOf,
   DELIVERY_MS,
   type NodeUnderTest,
-  POLL_MS,
+  poll,
   type SuiteOptions,
 } from './suite-cluster.js';
-import { until } from './until.js';
 
 export type PresenceCluster = ClusterUnderTest<NodeUnderTest<Presence>>;
 
@@ -24,11 +23,11 @@ const placesOf = async (reader: Presence, userId: string) =>
 
 /** Waits until `reader` places `userId` on exactly `nodes`. */
 const seen = (reader: Presence, userId: string, nodes: string[], timeoutMs = DELIVERY_MS) =>
-  until(async () => JSON.stringify(await placesOf(reader, userId)) === JSON.stringify(nodes.slice().sort()), {
-    what: `${userId} on [${nodes.join(', ')}]`,
+  poll(
+    async () => JSON.stringify(await placesOf(reader, userId)) === JSON.stringify(nodes.slice().sort()),
+    `${userId} on [${nodes.join(', ')}]`,
     timeoutMs,
-    intervalMs: POLL_MS,
-  });
+  );
 
 export function presenceSuite(
   name: string,
@@ -126,13 +125,10 @@ export function presenceSuite(
         await node.broker.enter(user);
         expected.set(user, node.broker.nodeId);
       }
-      await until(
-        async () => {
-          const found = await z.broker.whereAre(users);
-          return found.size === expected.size && [...expected].every(([u, n]) => found.get(u)?.join() === n);
-        },
-        { what: '20 users placed, 10 left out', timeoutMs: DELIVERY_MS, intervalMs: POLL_MS },
-      );
+      await poll(async () => {
+        const found = await z.broker.whereAre(users);
+        return found.size === expected.size && [...expected].every(([u, n]) => found.get(u)?.join() === n);
+      }, '20 users placed, 10 left out');
     });
 
     it('a dead node drops out of the answers of a node that had already asked', async () => {

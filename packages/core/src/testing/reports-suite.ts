@@ -6,10 +6,9 @@ import {
   type ClusterUnderTest,
   clustersOf,
   type NodeUnderTest,
-  POLL_MS,
+  poll,
   type SuiteOptions,
 } from './suite-cluster.js';
-import { until } from './until.js';
 
 /** Reports are keyed by node id: the suite needs each node's. */
 export type ReportsCluster = ClusterUnderTest<NodeUnderTest<NodeReports & { readonly nodeId: string }>>;
@@ -28,11 +27,11 @@ export function reportsSuite(name: string, make: () => Promise<ReportsCluster>, 
       assert.equal(found.get(a.broker.nodeId), '{"n":2}');
       assert.equal(found.get(b.broker.nodeId), '{"n":3}');
       await a.kill();
-      await until(async () => !(await b.broker.reports()).has(a.broker.nodeId), {
-        what: 'the dead node’s report gone',
-        timeoutMs: c.deathMs,
-        intervalMs: POLL_MS,
-      });
+      await poll(
+        async () => !(await b.broker.reports()).has(a.broker.nodeId),
+        'the dead node’s report gone',
+        c.deathMs,
+      );
       assert.equal((await b.broker.reports()).get(b.broker.nodeId), '{"n":3}');
     });
 

@@ -5,12 +5,10 @@ import type { BusPacket, ImSignal, SignalBus } from '../index.js';
 import {
   type ClusterUnderTest,
   clustersOf,
-  DELIVERY_MS,
   type NodeUnderTest,
-  POLL_MS,
+  poll,
   type SuiteOptions,
 } from './suite-cluster.js';
-import { until } from './until.js';
 
 /** Signals are addressed by node id; a node that is a packet bus too gives its inbox. */
 export type SignalCluster = ClusterUnderTest<
@@ -33,11 +31,7 @@ export function signalSuite(name: string, make: () => Promise<SignalCluster>, op
       b.broker.onSignals((signals) => got.push(...signals));
       for (let i = 1; i <= 10; i += 1) await a.broker.signal(b.broker.nodeId, [inbox('u', i)]);
       await a.broker.signal(b.broker.nodeId, [{ kind: 'frame', userId: 'u', frame: '{"type":60}' }]);
-      await until(() => got.length === 11, {
-        what: '11 signals on b',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(() => got.length === 11, '11 signals on b');
       assert.deepEqual(iseqs(got, 'u'), oneTo(10));
       assert.deepEqual(got[10], { kind: 'frame', userId: 'u', frame: '{"type":60}' });
       assert.equal(b.inbox?.length ?? 0, 0, 'signals are not push packets');
@@ -55,11 +49,7 @@ export function signalSuite(name: string, make: () => Promise<SignalCluster>, op
           b.broker.signal(z.broker.nodeId, [inbox('from-b', i)]),
         ]),
       );
-      await until(() => got.length === 40, {
-        what: '40 signals on z',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(() => got.length === 40, '40 signals on z');
       assert.deepEqual(iseqs(got, 'from-a'), oneTo(20));
       assert.deepEqual(iseqs(got, 'from-b'), oneTo(20));
     });
@@ -71,11 +61,7 @@ export function signalSuite(name: string, make: () => Promise<SignalCluster>, op
       b.broker.onSignals((signals) => got.push(...signals));
       await a.broker.signal('no-such-node', [inbox('lost', 1)]);
       await a.broker.signal(b.broker.nodeId, [inbox('kept', 1)]);
-      await until(() => got.length === 1, {
-        what: 'the signal on b',
-        timeoutMs: DELIVERY_MS,
-        intervalMs: POLL_MS,
-      });
+      await poll(() => got.length === 1, 'the signal on b');
       assert.deepEqual(got, [inbox('kept', 1)]);
     });
   });

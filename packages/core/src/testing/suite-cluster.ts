@@ -8,6 +8,7 @@
  */
 import { after } from 'node:test';
 import type { Broker, BusPacket, PacketBus } from '../index.js';
+import { until } from './until.js';
 
 /** A started member of a cluster under test. */
 export interface NodeUnderTest<T> {
@@ -45,6 +46,10 @@ export const DELIVERY_MS = 2000;
 
 /** Polling interval of the suites' waits. */
 export const POLL_MS = 20;
+
+/** The suites' wait: `check` polled every POLL_MS until it holds, for at most `timeoutMs` (a delivery). */
+export const poll = (check: () => unknown, what: string, timeoutMs = DELIVERY_MS): Promise<void> =>
+  until(check, { what, timeoutMs, intervalMs: POLL_MS });
 
 /** Inside a `describe`: a maker of clusters that are all closed once the suite is done. */
 export function clustersOf<C extends { close(): Promise<void> }>(make: () => Promise<C>): () => Promise<C> {
