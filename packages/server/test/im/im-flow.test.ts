@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import type { Accepted, NewMessage } from '@hutong/core';
 import { until } from '@hutong/core/testing';
 import { imExtensionTypes, imHutongCodes, imTypes } from '@hutong/protocol/im';
+import type { ImHubOptions } from '../../src/im/im-options.js';
 import { SqliteMessageStore } from '../../src/im/sqlite-message-store.js';
 import { type Frame, online, startIm } from './im-fixtures.js';
 
@@ -46,11 +47,25 @@ const content = (f: Frame) => JSON.parse(f['dataContent']) as Record<string, any
 const isError = (code: number) => (f: Frame) => f.type === imTypes.error && content(f)['errorCode'] === code;
 const isAck = (fp: string) => (f: Frame) => f.type === imTypes.ack && f['dataContent'] === fp;
 
+/** A node on a GatedStore with `options` for `body`; after it, however it ends, the gate opens and both close. */
+async function gated(
+  options: Partial<ImHubOptions>,
+  body: (im: Awaited<ReturnType<typeof startIm>>, store: GatedStore) => Promise<void>,
+): Promise<void> {
+  const store = new GatedStore();
+  const im = await startIm({ ...options, store });
+  try {
+    await body(im, store);
+  } finally {
+    store.open();
+    await im.close();
+    await store.close();
+  }
+}
+
 describe('IM flow: ACKs ahead of data, backpressure', () => {
-  test('an ACK becomes a receipt while its connection’s own message waits for the store', async () => {
-    const store = new GatedStore();
-    const im = await startIm({ store });
-    try {
+  test('an ACK becomes a receipt while its connection’s own message waits for the store', () =>
+    gated({}, async (im, store) => {
       const a = (await online(im.url, 'fa')).client;
       const b = (await online(im.url, 'fb')).client;
       a.say('fa', 'fb', 'to b', 'a-1');
@@ -67,17 +82,10 @@ describe('IM flow: ACKs ahead of data, backpressure', () => {
       await b.next(isAck('b-1'), 'b’s message accepted after the store caught up');
       a.ws.close();
       b.ws.close();
-    } finally {
-      store.open();
-      await im.close();
-      await store.close();
-    }
-  });
+    }));
 
-  test('past maxPendingAccepts a data frame is refused with 1504, its fp and a retryAfterMs; sent again it is accepted', async () => {
-    const store = new GatedStore();
-    const im = await startIm({ store, maxPendingAccepts: 2 });
-    try {
+  test('past maxPendingAccepts a data frame is refused with 1504, its fp and a retryAfterMs; sent again it is accepted', () =>
+    gated({ maxPendingAccepts: 2 }, async (im, store) => {
       const senders = await Promise.all(
         ['p1', 'p2', 'p3'].map(async (id) => (await online(im.url, id)).client),
       );
@@ -102,18 +110,11 @@ describe('IM flow: ACKs ahead of data, backpressure', () => {
       await senders[2]!.next(isAck('m-3'), 'accepted when sent again');
       assert.equal(im.hub.stats.accepted, 3);
       for (const s of senders) s.ws.close();
-    } finally {
-      store.open();
-      await im.close();
-      await store.close();
-    }
-  });
+    }));
 
-  test('a connection with maxQueuedBytes waiting has its next data refused with 1504; the queued ones are kept', async () => {
-    const store = new GatedStore();
+  test('a connection with maxQueuedBytes waiting has its next data refused with 1504; the queued ones are kept', () =>
     // Only the byte limit refuses here: a loaded machine must not turn waits into refusals.
-    const im = await startIm({ store, maxQueuedBytes: 1000, maxQueueWaitMs: 60_000 });
-    try {
+    gated({ maxQueuedBytes: 1000, maxQueueWaitMs: 60_000 }, async (im, store) => {
       const a = (await online(im.url, 'qa')).client;
       store.shut();
       const text = 'x'.repeat(100);
@@ -134,17 +135,10 @@ describe('IM flow: ACKs ahead of data, backpressure', () => {
         'the queued ones accepted, in order',
       );
       a.ws.close();
-    } finally {
-      store.open();
-      await im.close();
-      await store.close();
-    }
-  });
+    }));
 
-  test('a data frame that waited past maxQueueWaitMs for its turn is refused with 1504, asking to wait as long', async () => {
-    const store = new GatedStore();
-    const im = await startIm({ store, maxQueueWaitMs: 50 });
-    try {
+  test('a data frame that waited past maxQueueWaitMs for its turn is refused with 1504, asking to wait as long', () =>
+    gated({ maxQueueWaitMs: 50 }, async (im, store) => {
       const a = (await online(im.url, 'wa')).client;
       store.shut();
       a.say('wa', 'wb', 'first', 'w-1');
@@ -164,10 +158,5 @@ describe('IM flow: ACKs ahead of data, backpressure', () => {
       a.say('wa', 'wb', 'second', 'w-2');
       await a.next(isAck('w-2'), 'accepted when sent again');
       a.ws.close();
-    } finally {
-      store.open();
-      await im.close();
-      await store.close();
-    }
-  });
+    }));
 });
