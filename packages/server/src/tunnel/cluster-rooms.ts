@@ -10,6 +10,7 @@ import type {
 import type { RoomsRequest } from '@hutong/protocol';
 import type { Logger } from 'pino';
 import type { TunnelHub } from './tunnel-hub.js';
+import { locateOthers, splitHere } from './tunnel-owners.js';
 
 /** The room packets of the bus (broker.ts), told from pushes by their `op`. */
 export type RoomPacket = RoomMove | RoomCountQuery | RoomCounts;
@@ -58,18 +59,13 @@ export class ClusterRooms {
   async apply(request: RoomsRequest): Promise<RoomsResult> {
     if (request.op === 'presence') return { presence: await this.#presence(request.rooms) };
     this.hub.rooms.checkName(request.room);
-    const local: string[] = [];
-    const elsewhere: string[] = [];
-    for (const id of new Set(request.tunnelIds)) (this.hub.holds(id) ? local : elsewhere).push(id);
-    const invalidTunnelIds = this.hub.moveRooms(request.op, request.room, local);
+    const { here, elsewhere } = splitHere((id) => this.hub.holds(id), request.tunnelIds);
+    const invalidTunnelIds = this.hub.moveRooms(request.op, request.room, here);
     if (elsewhere.length === 0) return { invalidTunnelIds };
-    const owners = this.broker.alone?.() ? new Map<string, string>() : await this.broker.locate(elsewhere);
-    const byNode = new Map<string, string[]>();
-    for (const id of elsewhere) {
-      const node = owners.get(id);
-      if (node && node !== this.broker.nodeId) byNode.set(node, [...(byNode.get(node) ?? []), id]);
-      else if (request.op === 'join') invalidTunnelIds.push(id);
-    }
+    const { byNode, nowhere } = this.broker.alone?.()
+      ? { byNode: new Map<string, string[]>(), nowhere: elsewhere }
+      : await locateOthers(this.broker, elsewhere);
+    if (request.op === 'join') invalidTunnelIds.push(...nowhere);
     for (const [node, tunnelIds] of byNode) {
       this.options.forwarded?.(tunnelIds.length);
       await this.broker.send(node, [{ op: request.op, room: request.room, tunnelIds }]);

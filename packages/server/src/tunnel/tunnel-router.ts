@@ -13,6 +13,7 @@ import type { RoomsRequest } from '@hutong/protocol';
 import type { Logger } from 'pino';
 import { ClusterRooms, type RoomPacket } from './cluster-rooms.js';
 import { TunnelHub, type TunnelHubOptions } from './tunnel-hub.js';
+import { locateOthers, splitHere } from './tunnel-owners.js';
 
 /**
  * What the tunnel server needs of the cluster: where tunnels live and how pushes cross nodes. The
@@ -111,24 +112,17 @@ export class TunnelRouter implements TunnelPort {
     }
     const invalid: string[] = [];
     for (const packet of packets) {
-      const local: string[] = [];
-      const elsewhere: string[] = [];
-      for (const id of new Set(packet.tunnelIds)) (this.hub.holds(id) ? local : elsewhere).push(id);
+      const { here, elsewhere } = splitHere((id) => this.hub.holds(id), packet.tunnelIds);
       const { type, content } = packet;
       const base = content === undefined ? { type } : { type, content };
       invalid.push(
-        ...this.hub.push([{ ...base, tunnelIds: local, ...(packet.rooms ? { rooms: packet.rooms } : {}) }])
+        ...this.hub.push([{ ...base, tunnelIds: here, ...(packet.rooms ? { rooms: packet.rooms } : {}) }])
           .invalidTunnelIds,
       );
       try {
         if (elsewhere.length > 0) {
-          const owners = await this.broker.locate(elsewhere);
-          const byNode = new Map<string, string[]>();
-          for (const id of elsewhere) {
-            const node = owners.get(id);
-            if (!node || node === this.broker.nodeId) invalid.push(id);
-            else byNode.set(node, [...(byNode.get(node) ?? []), id]);
-          }
+          const { byNode, nowhere } = await locateOthers(this.broker, elsewhere);
+          invalid.push(...nowhere);
           for (const [node, ids] of byNode) {
             this.stats.forwarded += ids.length;
             await this.broker.send(node, [{ ...base, tunnelIds: ids }]);
