@@ -147,12 +147,13 @@ export class MessageIntake {
       // nodes (which ask for it only when there are such nodes).
       const frames: (string | undefined)[] = new Array(inbox.length);
       const frameAt = (i: number): string => (frames[i] ??= dataFrame(message, inbox[i]!.userId));
-      const online: boolean[] | undefined = hooks.afterForward ? [] : undefined;
+      // Which recipients had a device here: built only for a hook that asks.
+      const reached: { userId: string; online: boolean }[] | undefined = hooks.afterForward ? [] : undefined;
       for (let i = 0; i < inbox.length; i += 1) {
         const { userId, iseq } = inbox[i]!;
         const devices = registry.devicesOf(userId);
         for (const target of devices.values()) delivery.live(target, iseq, frameAt(i), key);
-        online?.push(devices.size > 0);
+        reached?.push({ userId, online: devices.size > 0 });
       }
       // Other nodes get the entry itself: a device there whose next entry it is needs no store read.
       cluster.toOthers(
@@ -162,10 +163,7 @@ export class MessageIntake {
           return [{ kind: 'inbox', userId, iseq: inbox[i]!.iseq, message: { frame: frameAt(i), key } }];
         },
       );
-      hooks.afterForward?.(
-        message,
-        inbox.map(({ userId }, i) => ({ userId, online: online![i]! })),
-      );
+      if (reached) hooks.afterForward?.(message, reached);
     } catch (err) {
       this.deps.logger?.warn({ err }, 'IM message not accepted');
       refuse(imHutongCodes.notAccepted, 'not stored; send it again');
