@@ -156,6 +156,25 @@ describe('tunnel cluster in process (createCluster, one LocalBus)', () => {
 
   clusterTests(fixtures);
 
+  test('presence adds only the rooms asked, with whole counts, from the nodes asked', async () => {
+    const [n0] = fixtures() as [TunnelFixture];
+    const odd = new LocalBroker(bus, 'odd'); // answers with a room not asked and a count not whole
+    await odd.start((packets) => {
+      for (const p of packets) {
+        if (!('op' in p) || p.op !== 'count') continue;
+        const presence = { asked: 3, toString: 5, half: 0.5 };
+        void odd.send(p.from, [{ op: 'counts', id: p.id, from: 'odd', presence }]);
+        void odd.send(p.from, [{ op: 'counts', id: p.id, from: 'odd', presence }]); // once only
+      }
+    });
+    try {
+      const counted = await n0.api('/rooms', { op: 'presence', rooms: ['asked', 'half'] });
+      assert.deepEqual(counted.body.data, { presence: { asked: 3, half: 0 } });
+    } finally {
+      await odd.close();
+    }
+  });
+
   test('presence leaves out a node that does not answer, after the wait', async () => {
     const [n0, n1] = fixtures() as [TunnelFixture, TunnelFixture];
     const [a, b] = [await openOn(n0), await openOn(n1)];

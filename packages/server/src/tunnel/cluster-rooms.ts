@@ -97,7 +97,8 @@ export class ClusterRooms {
         const counting = this.#counting.get(packet.id);
         if (!counting?.missing.delete(packet.from)) return; // late, or a node not asked
         for (const [room, count] of Object.entries(packet.presence)) {
-          if (room in counting.totals && Number.isSafeInteger(count)) counting.totals[room]! += count;
+          if (Object.hasOwn(counting.totals, room) && Number.isSafeInteger(count))
+            counting.totals[room]! += count;
         }
         if (counting.missing.size === 0) counting.done();
       }
